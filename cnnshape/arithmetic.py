@@ -1,0 +1,118 @@
+"""Pure integer size arithmetic, one spatial axis per call.
+
+Every function takes and returns ``int`` (or tuples of them), uses ``//`` and
+never float ``floor``, and states the formula and the framework mode it
+matches.  Nothing here judges: a result ``<= 0`` is returned as is, and the
+layer classes in ``cnnshape.layers`` turn it into a diagnostic.
+"""
+
+
+def ceil_div(a: int, b: int) -> int:
+    """ceil(a / b) for integers, without floats: -(-a // b)."""
+    return -(-a // b)
+
+
+def effective_kernel(kernel: int, dilation: int = 1) -> int:
+    """d*(k-1) + 1: the span of a dilated window."""
+    return dilation * (kernel - 1) + 1
+
+
+def conv_out(size: int, kernel: int, stride: int = 1, padding: int = 0,
+             dilation: int = 1, padding_end: int | None = None) -> int:
+    """floor((W + p_begin + p_end - d*(F-1) - 1) / S) + 1; torch ConvNd, ceil_mode=False.
+
+    With d = 1 and p_begin = p_end = P this is the textbook
+    N = floor((W - F + 2P) / S) + 1.  ``padding_end`` defaults to ``padding``.
+    """
+    end = padding if padding_end is None else padding_end
+    return (size + padding + end - effective_kernel(kernel, dilation)) // stride + 1
+
+
+def pool_out(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
+             ceil_mode: bool = False, padding_end: int | None = None) -> int:
+    """torch MaxPoolNd/AvgPoolNd output size (``pooling_output_shape`` in ATen).
+
+    floor mode: ``conv_out``.  ceil mode: ceil((W + 2P - d*(F-1) - 1) / S) + 1,
+    then one less if the last window would start in the right padding:
+    torch drops a window that starts at or beyond W + p_begin
+    (W=32, F=1, S=2, ceil -> 16, not 17).
+    """
+    if not ceil_mode:
+        return conv_out(size, kernel, stride, padding, dilation, padding_end)
+    end = padding if padding_end is None else padding_end
+    out = ceil_div(size + padding + end - effective_kernel(kernel, dilation), stride) + 1
+    # torch ignores a window that would start in the right padding
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def conv_transpose_out(size: int, kernel: int, stride: int = 1, padding: int = 0,
+                       dilation: int = 1, output_padding: int = 0,
+                       padding_end: int | None = None) -> int:
+    """(W-1)*S - p_begin - p_end + d*(F-1) + output_padding + 1; torch ConvTransposeNd."""
+    end = padding if padding_end is None else padding_end
+    return (size - 1) * stride - padding - end + dilation * (kernel - 1) + output_padding + 1
+
+
+def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """(begin, end) padding for 'same'; TF/Keras 'same' and ONNX auto_pad=SAME_UPPER.
+
+    out = ceil(W/S); total = max((out-1)*S + d*(F-1) + 1 - W, 0);
+    begin = total // 2 and the odd pixel goes at the end.  Any stride works
+    (torch accepts padding='same' only with stride 1, where this agrees with it).
+    """
+    out = ceil_div(size, stride)
+    total = max((out - 1) * stride + effective_kernel(kernel, dilation) - size, 0)
+    return total // 2, total - total // 2
+
+
+def full_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
+    """(d*(F-1), d*(F-1)): 'full' padding, every window that touches the input (numpy/MATLAB 'full')."""
+    return dilation * (kernel - 1), dilation * (kernel - 1)
+
+
+def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 0,
+                  dilation: int = 1) -> list[tuple[int, int]]:
+    """Input positions no window reads, as inclusive 0-based (first, last) runs.
+
+    Window o, tap k reads input index o*S - p_begin + k*d.  When (W + 2P - F)
+    is not divisible by S the last few rows/columns are never read; with
+    d > S there can also be holes inside the map.  Linear in W + F.
+    """
+    read = bytearray(size)
+    for k in range(kernel):
+        first = k * dilation - padding
+        o0 = ceil_div(-first, stride) if first < 0 else 0
+        start = first + o0 * stride
+        if o0 >= out or start >= size:
+            continue
+        stop = min(first + (out - 1) * stride, size - 1) + 1
+        count = len(range(start, stop, stride))
+        read[start:stop:stride] = b"\x01" * count
+    runs, i = [], 0
+    while True:
+        i = read.find(0, i)
+        if i < 0:
+            return runs
+        j = read.find(1, i)
+        j = size if j < 0 else j
+        runs.append((i, j - 1))
+        i = j
+
+
+def adaptive_window(index: int, size: int, out: int) -> tuple[int, int]:
+    """[start, end) of adaptive pooling window ``index``; torch AdaptiveAvg/MaxPoolNd.
+
+    start = floor(i*W/out), end = ceil((i+1)*W/out).
+    """
+    return index * size // out, ceil_div((index + 1) * size, out)
+
+
+def adaptive_taps(size: int, out: int) -> int:
+    """Sum of the adaptive windows' lengths on one axis (their connections)."""
+    total = 0
+    for i in range(out):
+        start, end = adaptive_window(i, size, out)
+        total += end - start
+    return total

@@ -1,0 +1,201 @@
+"""The command line: thin click commands over the library.
+
+Only this module imports click; rich and yaml load inside the paths that use them.
+"""
+import os
+import sys
+
+import click
+
+from . import __version__
+from .diagnostics import Diagnostic, Problem, SpecError, format_text
+
+# flag -> field, so an error about kernel_size names the flag the user typed
+CONV_FLAGS = {"kernel_size": "--f", "stride": "--s", "padding": "--p", "dilation": "--d",
+              "groups": "--groups", "out_channels": "--k", "output_padding": "--output-padding",
+              "ceil_mode": "--ceil-mode"}
+
+
+class Sizes(click.ParamType):
+    """``256`` or one value per axis: ``480x640``, ``16x112x112``."""
+    name = "N[xN...]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            parts = tuple(int(v) for v in str(value).lower().split("x"))
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number or NxN list (e.g. 224 or 480x640)",
+                      param, ctx)
+        if not 1 <= len(parts) <= 3:
+            self.fail(f"{value!r} has {len(parts)} axes; give 1, 2 or 3", param, ctx)
+        return parts
+
+
+class Pad(click.ParamType):
+    """``2``, ``1x2`` (per axis), ``0:1x1:2`` ([begin, end] per axis), same, valid, full."""
+    name = "P"
+
+    def convert(self, value, param, ctx):
+        text = str(value).lower()
+        if text in ("same", "valid", "full"):
+            return text
+        try:
+            axes = []
+            for part in text.split("x"):
+                if ":" in part:
+                    begin, end = part.split(":")
+                    axes.append([int(begin), int(end)])
+                else:
+                    axes.append(int(part))
+        except ValueError:
+            self.fail(f"{value!r} is not a padding: give N, NxN, B:E per axis, or "
+                      "same/valid/full", param, ctx)
+        return axes[0] if len(axes) == 1 else axes
+
+
+SIZES, PAD = Sizes(), Pad()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cnnshape")
+def main():
+    """What every layer of a CNN outputs, and what it costs."""
+
+
+def _one(values):
+    """Click gives a tuple for per-axis flags; the layer takes an int or a list."""
+    return values[0] if isinstance(values, tuple) and len(values) == 1 else (
+        list(values) if isinstance(values, tuple) else values)
+
+
+def _fail(problems) -> None:
+    """Print located problems and exit 1: the numbers cannot work."""
+    diags = [Diagnostic(CONV_FLAGS.get(p.field, "cnnshape"), 0, 0, p.code, "error",
+                        p.message, p.hint) for p in problems]
+    raise SpecError(diags)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _axes(dims, *values) -> int:
+    """Spatial axes: --dims, else the longest per-axis value, else 2 (an image)."""
+    if dims:
+        return dims
+    longest = max(len(v) if isinstance(v, (tuple, list)) else 1 for v in values)
+    return longest if longest > 1 else 2
+
+
+def _window_command(kind: str, fields: dict, w, c, dims, explain: bool, fmt: str):
+    from .graph import analyze_layer
+    from .layers import REGISTRY, Problems
+    n = _axes(dims, w, *fields.values())
+    per_axis_flags = [w] + [v if isinstance(v, (list, tuple)) else [v] for v in fields.values()]
+    if len(w) == 1:
+        w = w * n
+    elif len(w) != n:
+        raise click.UsageError(f"--w has {len(w)} axes but the layer has {n}")
+    try:
+        layer = REGISTRY[f"{kind}{n}d"].build(fields)
+        report = analyze_layer(layer, w, c)
+    except Problems as e:
+        _fail(e.problems)
+    except Problem as p:
+        _fail([p])
+    from .render import render_layer
+    collapse = all(len(v) == 1 for v in per_axis_flags)
+    click.echo(render_layer(report, fmt, explain=explain, color=_color(), collapse=collapse))
+
+
+def _report_errors(func):
+    """The CLI's one place that turns a SpecError into printed diagnostics and exit 1."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except SpecError as e:
+            click.echo(format_text(e.diagnostics), err=True)
+            sys.exit(1)
+    return wrapper
+
+
+def window_options(func):
+    for option in reversed([
+        click.option("--w", "w", type=SIZES, required=True,
+                     help="Input size W: 256, or one per axis (480x640, 16x112x112)."),
+        click.option("--f", "f", type=SIZES, required=True, help="Kernel size F, or one per axis."),
+        click.option("--p", "p", type=PAD, default="0", show_default=True,
+                     help="Padding P: N, per axis NxN, begin:end per axis, same, valid, full."),
+        click.option("--d", "d", type=SIZES, default="1", show_default=True,
+                     help="Dilation D."),
+        click.option("--c", "c", type=click.IntRange(min=1), help="Input channels C."),
+        click.option("--dims", type=click.IntRange(1, 3),
+                     help="Spatial axes: 1, 2 or 3  [default: from per-axis values, else 2]"),
+        click.option("--explain", is_flag=True,
+                     help="Show the formula with your numbers, step by step."),
+    ]):
+        func = option(func)
+    return func
+
+
+@main.command()
+@window_options
+@click.option("--s", "s", type=SIZES, default="1", show_default=True, help="Stride S.")
+@click.option("--k", "k", type=click.IntRange(min=1), help="Number of filters K (output channels).")
+@click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Groups g: channels split into g independent convolutions.")
+@click.option("--bias/--no-bias", default=True, show_default=True, help="One bias per filter.")
+@click.option("--transposed", is_flag=True, help="Transposed convolution (ConvTranspose).")
+@click.option("--output-padding", type=SIZES, default="0", show_default=True,
+              help="Extra size at the end of a transposed convolution's output.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "plain"]),
+              default="table", show_default=True)
+@_report_errors
+def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, explain, fmt):
+    """Output size (and, with --c and --k, shape and costs) of one convolution.
+
+    \b
+    Example:
+        cnnshape conv --w 256 --f 12 --s 4 --p 2
+        cnnshape conv --w 28 --f 5 --c 1 --k 32
+    """
+    if (c is None) != (k is None):
+        raise click.UsageError("give --c (input channels) and --k (filters) together, "
+                               "or neither for the output size alone")
+    fields = {"out_channels": k or groups, "kernel_size": _one(f), "stride": _one(s),
+              "padding": p, "dilation": _one(d), "groups": groups, "bias": bias}
+    if transposed:
+        fields["output_padding"] = _one(output_padding)
+    elif output_padding != (0,):
+        raise click.UsageError("--output-padding needs --transposed")
+    _window_command("conv_transpose" if transposed else "conv", fields, w, c, dims, explain, fmt)
+
+
+@main.command()
+@window_options
+@click.option("--s", "s", type=SIZES, help="Stride S  [default: F]")
+@click.option("--mode", type=click.Choice(["max", "avg"]), default="max", show_default=True)
+@click.option("--ceil-mode", is_flag=True,
+              help="Round up, as torch ceil_mode=True (a window starting in the padding is dropped).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "plain"]),
+              default="table", show_default=True)
+@_report_errors
+def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
+    """Output size (and, with --c, shape) of one max or average pool.
+
+    \b
+    Example:
+        cnnshape pool --w 224 --f 3 --s 2
+    """
+    fields = {"kernel_size": _one(f), "stride": None if s is None else _one(s), "padding": p,
+              "ceil_mode": ceil_mode}
+    if mode == "max":
+        fields["dilation"] = _one(d)
+    elif d != (1,):
+        raise click.UsageError("--d (dilation) is for --mode max; torch's AvgPool has none")
+    _window_command(f"{mode}pool", fields, w, c, dims, explain, fmt)

@@ -1,0 +1,73 @@
+"""Problems as data: Diagnostic, SpecError, and pure text/json/github formatters."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    """One problem in a spec.  ``line`` and ``column`` are 1-based; 0 means unknown.
+
+    ``code`` (``CS104`` ...) never changes once released; ``level`` is
+    ``error`` or ``warning``.
+    """
+    path: str
+    line: int
+    column: int
+    code: str
+    level: str
+    message: str
+    hint: str = ""
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.column,
+                "code": self.code, "level": self.level, "message": self.message,
+                "hint": self.hint}
+
+
+class SpecError(Exception):
+    """Raised by the library with every problem found; the CLI prints them."""
+
+    def __init__(self, diagnostics):
+        self.diagnostics = tuple(sorted(diagnostics))
+        super().__init__("\n".join(map(format_text_line, self.diagnostics)))
+
+
+class Problem(Exception):
+    """A fault found by a layer or the arithmetic check, before its position is known.
+
+    ``field`` names the layer field at fault (or ``None`` for the layer as a
+    whole); the spec loader or the CLI turns it into a located Diagnostic.
+    """
+
+    def __init__(self, code: str, message: str, hint: str = "", field: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.hint, self.field = code, message, hint, field
+
+
+def format_text_line(d: Diagnostic) -> str:
+    """``path:line:col: level [code] message (hint)``, as compilers and yamllint print."""
+    where = d.path or "<input>"
+    if d.line:
+        where += f":{d.line}:{d.column}"
+    hint = f" ({d.hint})" if d.hint else ""
+    return f"{where}: {d.level} [{d.code}] {d.message}{hint}"
+
+
+def format_text(diagnostics) -> str:
+    return "\n".join(format_text_line(d) for d in diagnostics)
+
+
+def format_json(diagnostics) -> str:
+    import json
+    return json.dumps([d.to_dict() for d in diagnostics], indent=2)
+
+
+def format_github(diagnostics) -> str:
+    """GitHub Actions workflow commands: ``::error file=F,line=L,col=C::message``."""
+    lines = []
+    for d in diagnostics:
+        props = f"file={d.path}" + (f",line={d.line},col={d.column}" if d.line else "")
+        text = f"[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else "")
+        # workflow commands end at a newline; '%' starts an escape
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        lines.append(f"::{d.level} {props}::{text}")
+    return "\n".join(lines)

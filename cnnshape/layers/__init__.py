@@ -1,0 +1,287 @@
+"""Layer kinds: one frozen dataclass per kind, registered by its YAML ``type``.
+
+A field is declared once, with a *kind* as its annotation (``PerAxis``,
+``Padding``, ...).  ``__post_init__`` validates and normalises every field
+from that declaration, so a layer built from a spec, from CLI flags or from
+Python is checked the same way; the JSON Schema and the docs table are
+derived from ``dataclasses.fields`` too.
+"""
+from dataclasses import MISSING, dataclass, field, fields
+from math import prod
+
+from ..diagnostics import Problem
+
+Shape = tuple[int, ...]
+REGISTRY: dict[str, type["Layer"]] = {}
+
+#: Largest integer a field accepts: every framework stores sizes in int32/int64,
+#: and a bigger value in a spec is a typo, not a network.
+MAX_INT = 2**31 - 1
+
+
+class Problems(Exception):
+    """Several Problems found while building one layer."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = list(problems)
+
+
+def doc(text: str) -> dict:
+    """Field metadata: the one-line description used by the schema and the docs."""
+    return {"doc": text}
+
+
+def register(name: str):
+    """Class decorator: make ``cls`` the layer kind spelt ``type: name``."""
+    def wrap(cls):
+        cls.type_name = name
+        REGISTRY[name] = cls
+        return cls
+    return wrap
+
+
+def nearest(name: str, choices, n: int = 3) -> list[str]:
+    from difflib import get_close_matches
+    return get_close_matches(name, list(choices), n=n, cutoff=0.6)
+
+
+# --- field kinds --------------------------------------------------------------
+
+def _int(value, name: str, low: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        hint = ""
+        if isinstance(value, float) and value.is_integer():
+            hint = f"write {int(value)}, without the decimal point"
+        elif isinstance(value, float):
+            hint = "sizes are whole numbers"
+        raise Problem("CS104", f"{name} must be {what}, got {_show(value)}", hint, name)
+    if value < low:
+        raise Problem("CS105", f"{name} must be {what}, got {value}", "", name)
+    if value > MAX_INT:
+        raise Problem("CS105", f"{name} is {value}, larger than any framework accepts "
+                      f"(at most {MAX_INT})", "", name)
+    return value
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value} (a fraction)"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _per_axis(value, name: str, dims: int, low: int, what: str) -> tuple[int, ...]:
+    if isinstance(value, (list, tuple)):
+        if len(value) != dims:
+            raise Problem("CS106", f"{name} has {len(value)} values but this layer has "
+                          f"{_axes(dims)}", f"give one int, or a list of {dims}", name)
+        return tuple(_int(v, name, low, what) for v in value)
+    return (_int(value, name, low, what),) * dims
+
+
+class Kind:
+    """How a field's value is checked, normalised and described."""
+    schema: dict = {}
+
+    @staticmethod
+    def parse(value, name: str, dims: int):
+        raise NotImplementedError
+
+
+class Count(Kind):
+    """A positive int (channels, features, groups)."""
+    schema = {"type": "integer", "minimum": 1}
+
+    @staticmethod
+    def parse(value, name, dims):
+        return _int(value, name, 1, "a positive integer")
+
+
+class PerAxis(Kind):
+    """A positive int, or a list with one per spatial axis."""
+    schema = {"oneOf": [{"type": "integer", "minimum": 1},
+                        {"type": "array", "items": {"type": "integer", "minimum": 1}}]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        return _per_axis(value, name, dims, 1, "a positive integer")
+
+
+class PerAxisOrKernel(PerAxis):
+    """Like PerAxis; left out (null), it takes the kernel size, as torch pooling does."""
+    schema = {"oneOf": [{"type": "null"}, *PerAxis.schema["oneOf"]]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        return None if value is None else PerAxis.parse(value, name, dims)
+
+
+class NonNegPerAxis(Kind):
+    """A non-negative int, or one per spatial axis."""
+    schema = {"oneOf": [{"type": "integer", "minimum": 0},
+                        {"type": "array", "items": {"type": "integer", "minimum": 0}}]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        return _per_axis(value, name, dims, 0, "a non-negative integer")
+
+
+PAD_MODES = ("same", "valid", "full")
+
+
+class Padding(Kind):
+    """An int, one per axis, a [begin, end] pair per axis, or 'same' / 'valid' / 'full'.
+
+    Normalised to a mode string or a tuple of (begin, end) pairs.
+    """
+    schema = {"oneOf": [
+        {"type": "integer", "minimum": 0},
+        {"enum": list(PAD_MODES)},
+        {"type": "array", "items": {"oneOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "array", "items": {"type": "integer", "minimum": 0},
+             "minItems": 2, "maxItems": 2}]}}]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        what = "a non-negative integer"
+        if isinstance(value, str):
+            mode = value.lower()
+            if mode not in PAD_MODES:
+                raise Problem("CS105", f"{name} must be an int or one of 'same', 'valid', "
+                              f"'full', got {value!r}",
+                              _did_you_mean(mode, PAD_MODES), name)
+            return mode
+        if isinstance(value, (list, tuple)):
+            if len(value) != dims:
+                raise Problem("CS106", f"{name} has {len(value)} values but this layer has "
+                              f"{_axes(dims)}",
+                              f"give one int, or a list of {dims} ints or [begin, end] pairs",
+                              name)
+            pairs = []
+            for v in value:
+                if isinstance(v, (list, tuple)):
+                    if len(v) != 2:
+                        raise Problem("CS106", f"{name}: a per-axis pair is [begin, end], "
+                                      f"got {len(v)} values", "", name)
+                    pairs.append((_int(v[0], name, 0, what), _int(v[1], name, 0, what)))
+                else:
+                    p = _int(v, name, 0, what)
+                    pairs.append((p, p))
+            return tuple(pairs)
+        p = _int(value, name, 0, what)
+        return ((p, p),) * dims
+
+
+class Bool(Kind):
+    schema = {"type": "boolean"}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if not isinstance(value, bool):
+            raise Problem("CS104", f"{name} must be true or false, got {_show(value)}", "", name)
+        return value
+
+
+def _axes(n: int) -> str:
+    return f"{n} spatial axis" if n == 1 else f"{n} spatial axes"
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = nearest(word, choices, 1)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+# --- the base class -----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What one layer costs; neurons are derived from the output shape by the graph."""
+    params: int = 0
+    non_trainable_params: int = 0
+    connections: int = 0
+    macs: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    """Base of every layer kind.  ``dims`` is the number of spatial axes, or None."""
+    type_name = "layer"
+    dims = None  # spatial axes; a class attribute, not a field
+
+    def __post_init__(self):
+        problems = []
+        for f in fields(self):
+            kind = f.type
+            if isinstance(kind, type) and issubclass(kind, Kind):
+                try:
+                    object.__setattr__(self, f.name, kind.parse(getattr(self, f.name), f.name,
+                                                                self.dims or 1))
+                except Problem as p:
+                    problems.append(p)
+        if not problems:
+            try:
+                self.validate()
+            except Problem as p:
+                problems.append(p)
+        if problems:
+            raise Problems(problems)
+
+    def validate(self) -> None:
+        """Cross-field checks; raise Problem."""
+
+    @classmethod
+    def build(cls, values: dict) -> "Layer":
+        """Build from a mapping of field names, refusing unknown and missing fields."""
+        known = {f.name: f for f in fields(cls)}
+        problems = []
+        for key in values:
+            if key not in known:
+                hint = _did_you_mean(str(key), known)
+                hint = hint or ("its fields are: " + ", ".join(known) if known else
+                                f"{cls.type_name} takes no fields")
+                problems.append(Problem("CS102", f"{cls.type_name} has no field {key!r}",
+                                        hint, str(key)))
+        for name, f in known.items():
+            if name not in values and f.default is MISSING and f.default_factory is MISSING:
+                problems.append(Problem("CS103", f"{cls.type_name} needs {name}: "
+                                        f"{f.metadata.get('doc', '')}", "", None))
+        if problems:
+            raise Problems(problems)
+        return cls(**values)
+
+    # Shape and cost sit together, as micrograd keeps an op beside its backward.
+    def output_shape(self, x: Shape) -> Shape:
+        return x
+
+    def cost(self, x: Shape, y: Shape) -> Cost:
+        return Cost()
+
+    def expect_rank(self, x: Shape) -> None:
+        """Refuse an input whose rank is not [C, *dims]."""
+        if self.dims is not None and len(x) != self.dims + 1:
+            want = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}[self.dims]
+            raise Problem("CS205", f"{self.type_name} expects a {want} input, got "
+                          f"{list(x)}", _rank_hint(self.type_name, len(x)))
+
+
+def _rank_hint(type_name: str, rank: int) -> str:
+    stem = type_name.rstrip("123d")
+    if rank in (2, 3, 4) and f"{stem}{rank - 1}d" in REGISTRY:
+        return f"for this input use {stem}{rank - 1}d"
+    return ""
+
+
+def neurons(shape: Shape) -> int:
+    return prod(shape)
+
+
+from . import conv, pool  # noqa: E402,F401  (registers the kinds)

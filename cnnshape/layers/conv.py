@@ -1,0 +1,211 @@
+"""Convolutions: conv1d/2d/3d and conv_transpose1d/2d/3d, as torch.nn.ConvNd."""
+from dataclasses import dataclass, field
+from math import prod
+
+from .. import arithmetic as ar
+from ..diagnostics import Problem
+from . import (Bool, Cost, Count, Layer, NonNegPerAxis, Padding, PerAxis, Shape, doc,
+               neurons, register)
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One spatial axis of a windowed layer, padding resolved for its input size."""
+    size: int
+    kernel: int
+    stride: int
+    pad_begin: int
+    pad_end: int
+    dilation: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Windowed(Layer):
+    """Shared by convolutions and pools: a window slid over every spatial axis."""
+
+    def axes(self, sizes: Shape) -> tuple[Axis, ...]:
+        """Per-axis kernel, stride, padding and dilation, with 'same'/'valid'/'full' resolved."""
+        out = []
+        for i, size in enumerate(sizes):
+            k, s, d = self.kernel_size[i], self.strides()[i], self.dilations()[i]
+            if self.padding == "same":
+                pb, pe = ar.same_padding(size, k, s, d)
+            elif self.padding == "full":
+                pb, pe = ar.full_padding(k, d)
+            elif self.padding == "valid":
+                pb = pe = 0
+            else:
+                pb, pe = self.padding[i]
+            out.append(Axis(size, k, s, pb, pe, d))
+        return tuple(out)
+
+    def strides(self) -> tuple[int, ...]:
+        return self.stride
+
+    def dilations(self) -> tuple[int, ...]:
+        return self.dilation
+
+    def spatial(self, sizes: Shape) -> Shape:
+        """Output size of every spatial axis; refuses a size that cannot work.
+
+        A window wider than the padded input is refused, as torch does, except
+        in ceil mode, where torch lets the last window hang over the edge.
+        """
+        result = []
+        for n, a in enumerate(self.axes(sizes)):
+            padded = a.size + a.pad_begin + a.pad_end
+            span = ar.effective_kernel(a.kernel, a.dilation)
+            if span > padded and not getattr(self, "ceil_mode", False):
+                raise Problem(
+                    "CS201",
+                    f"{self.type_name}: on axis {n + 1} the window spans {span} "
+                    f"(kernel_size {a.kernel}" + (f", dilation {a.dilation}" if a.dilation > 1
+                                                   else "")
+                    + f") but the padded input is only {padded} "
+                    f"({a.size} + {a.pad_begin} + {a.pad_end}); no window fits",
+                    "use a smaller kernel_size or dilation, more padding, or a larger input",
+                    "kernel_size")
+            size = self.axis_out(a)
+            if size <= 0:
+                raise Problem("CS201", f"{self.type_name}: axis {n + 1} shrinks to {size}",
+                              "the input is too small for this window", "kernel_size")
+            result.append(size)
+        return tuple(result)
+
+    def axis_out(self, a: Axis) -> int:
+        return ar.conv_out(a.size, a.kernel, a.stride, a.pad_begin, a.dilation, a.pad_end)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvNd(Windowed):
+    """Matches torch.nn.ConvNd; padding also takes TF's 'same' with any stride."""
+    out_channels: Count = field(metadata=doc("number of filters K"))
+    kernel_size: PerAxis = field(metadata=doc("window F, an int or one per axis"))
+    stride: PerAxis = field(default=1, metadata=doc("step S between windows"))
+    padding: Padding = field(default=0, metadata=doc(
+        "P: int, per axis, [begin, end] per axis, 'same' (TF/ONNX SAME_UPPER), 'valid' or 'full'"))
+    dilation: PerAxis = field(default=1, metadata=doc("spacing d between kernel taps"))
+    groups: Count = field(default=1, metadata=doc("input and output channels split into groups"))
+    bias: Bool = field(default=True, metadata=doc("one learned bias per filter"))
+
+    def validate(self):
+        if self.out_channels % self.groups:
+            raise Problem("CS202", f"{self.type_name}: groups={self.groups} does not divide "
+                          f"out_channels={self.out_channels}",
+                          "out_channels must be a multiple of groups", "groups")
+
+    def check_channels(self, channels: int) -> None:
+        if channels % self.groups:
+            raise Problem("CS202", f"{self.type_name}: groups={self.groups} does not divide "
+                          f"the {channels} input channels",
+                          "in_channels must be a multiple of groups", "groups")
+
+    def output_shape(self, x: Shape) -> Shape:
+        self.expect_rank(x)
+        self.check_channels(x[0])
+        return (self.out_channels, *self.spatial(x[1:]))
+
+    def taps(self, x: Shape) -> int:
+        """Inputs one output unit reads: C_in/g * prod(F)."""
+        return x[0] // self.groups * prod(self.kernel_size)
+
+    def weights(self, x: Shape) -> int:
+        return self.out_channels * self.taps(x)
+
+    def cost(self, x: Shape, y: Shape) -> Cost:
+        n = neurons(y)
+        return Cost(params=self.weights(x) + self.out_channels * self.bias,
+                    connections=n * (self.taps(x) + self.bias),
+                    macs=n * self.taps(x))
+
+
+@register("conv1d")
+@dataclass(frozen=True, kw_only=True)
+class Conv1d(ConvNd):
+    """Matches torch.nn.Conv1d."""
+    dims = 1
+
+
+@register("conv2d")
+@dataclass(frozen=True, kw_only=True)
+class Conv2d(ConvNd):
+    """Matches torch.nn.Conv2d."""
+    dims = 2
+
+
+@register("conv3d")
+@dataclass(frozen=True, kw_only=True)
+class Conv3d(ConvNd):
+    """Matches torch.nn.Conv3d."""
+    dims = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvTransposeNd(ConvNd):
+    """Matches torch.nn.ConvTransposeNd: the gradient of a conv, which grows the map."""
+    output_padding: NonNegPerAxis = field(default=0, metadata=doc(
+        "extra rows/columns added at the end; smaller than stride or dilation"))
+
+    def validate(self):
+        super().validate()
+        if isinstance(self.padding, str) and self.padding != "valid":
+            raise Problem("CS105", f"{self.type_name}: padding {self.padding!r} is not "
+                          "supported for transposed convolution",
+                          "give explicit padding and output_padding", "padding")
+        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if op >= s and op >= d:
+                raise Problem("CS204", f"{self.type_name}: output_padding {op} must be smaller "
+                              f"than the stride ({s}) or the dilation ({d})",
+                              "torch refuses it: it would add outputs no input reaches",
+                              "output_padding")
+
+    def spatial(self, sizes: Shape) -> Shape:
+        result = []
+        for n, a in enumerate(self.axes(sizes)):
+            size = ar.conv_transpose_out(a.size, a.kernel, a.stride, a.pad_begin, a.dilation,
+                                         self.output_padding[n], a.pad_end)
+            if size <= 0:
+                raise Problem("CS201", f"{self.type_name}: axis {n + 1} comes out as {size}: "
+                              f"padding {a.pad_begin}+{a.pad_end} crops more than the "
+                              f"{size + a.pad_begin + a.pad_end} the layer produces",
+                              "use less padding", "padding")
+            result.append(size)
+        return tuple(result)
+
+    def weights(self, x: Shape) -> int:
+        # torch stores the weight as (C_in, K/g, *F): the same count as a conv's
+        return x[0] * (self.out_channels // self.groups) * prod(self.kernel_size)
+
+    def taps(self, x: Shape) -> int:
+        # seen as a direct conv over the zero-stuffed input, each output unit
+        # has C_in/g * prod(F) taps, as in the LeNet-5 convention for a conv
+        return x[0] // self.groups * prod(self.kernel_size)
+
+    def cost(self, x: Shape, y: Shape) -> Cost:
+        n = neurons(y)
+        # every input element is multiplied by every weight of its group once;
+        # torch.utils.flop_counter counts transposed convs the same way
+        macs = prod(x[1:]) * self.weights(x)
+        return Cost(params=self.weights(x) + self.out_channels * self.bias,
+                    connections=n * (self.taps(x) + self.bias), macs=macs)
+
+
+@register("conv_transpose1d")
+@dataclass(frozen=True, kw_only=True)
+class ConvTranspose1d(ConvTransposeNd):
+    """Matches torch.nn.ConvTranspose1d."""
+    dims = 1
+
+
+@register("conv_transpose2d")
+@dataclass(frozen=True, kw_only=True)
+class ConvTranspose2d(ConvTransposeNd):
+    """Matches torch.nn.ConvTranspose2d."""
+    dims = 2
+
+
+@register("conv_transpose3d")
+@dataclass(frozen=True, kw_only=True)
+class ConvTranspose3d(ConvTransposeNd):
+    """Matches torch.nn.ConvTranspose3d."""
+    dims = 3

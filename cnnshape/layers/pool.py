@@ -1,0 +1,147 @@
+"""Pooling: max/avg (windowed, with ceil mode), adaptive and global, as torch.nn."""
+from dataclasses import dataclass, field
+from math import prod
+
+from .. import arithmetic as ar
+from ..diagnostics import Problem
+from . import (Bool, Cost, Layer, Padding, PerAxis, PerAxisOrKernel, Shape, doc, neurons,
+               register)
+from .conv import Axis, Windowed
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolNd(Windowed):
+    """torch.nn.MaxPoolNd / AvgPoolNd; padding also takes TF's 'same'."""
+    kernel_size: PerAxis = field(metadata=doc("window F, an int or one per axis"))
+    stride: PerAxisOrKernel = field(default=None, metadata=doc("step S; defaults to kernel_size"))
+    padding: Padding = field(default=0, metadata=doc(
+        "P: int, per axis, [begin, end] per axis, 'same' or 'valid'; at most half the kernel"))
+    ceil_mode: Bool = field(default=False, metadata=doc(
+        "round the output size up; a window starting in the right padding is dropped"))
+
+    def strides(self):
+        return self.kernel_size if self.stride is None else self.stride
+
+    def dilations(self):
+        return (1,) * len(self.kernel_size)
+
+    def validate(self):
+        if self.padding == "full":
+            raise Problem("CS105", f"{self.type_name}: padding 'full' is for convolutions",
+                          "give an int, 'same' or 'valid'", "padding")
+        if isinstance(self.padding, tuple):
+            for k, pair in zip(self.kernel_size, self.padding):
+                if max(pair) * 2 > k:
+                    raise Problem("CS203", f"{self.type_name}: padding {max(pair)} is more than "
+                                  f"half of kernel_size {k}",
+                                  "torch refuses it: a window would see only padding; "
+                                  f"use padding <= {k // 2}", "padding")
+
+    def axis_out(self, a: Axis) -> int:
+        return ar.pool_out(a.size, a.kernel, a.stride, a.pad_begin, a.dilation,
+                           self.ceil_mode, a.pad_end)
+
+    def output_shape(self, x: Shape) -> Shape:
+        self.expect_rank(x)
+        return (x[0], *self.spatial(x[1:]))
+
+    def cost(self, x: Shape, y: Shape) -> Cost:
+        return Cost(connections=neurons(y) * prod(self.kernel_size))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaxPoolNd(PoolNd):
+    """torch.nn.MaxPoolNd."""
+    dilation: PerAxis = field(default=1, metadata=doc("spacing between window taps"))
+
+    def dilations(self):
+        return self.dilation
+
+
+@dataclass(frozen=True, kw_only=True)
+class AvgPoolNd(PoolNd):
+    """torch.nn.AvgPoolNd (which has no dilation)."""
+    count_include_pad: Bool = field(default=True, metadata=doc(
+        "divide by the whole window, padding included; does not change shapes"))
+
+
+def _dims_family(base, stem: str, torch_name: str):
+    """Register {stem}1d/2d/3d as subclasses of ``base`` fixing the number of axes."""
+    made = []
+    for dims in (1, 2, 3):
+        name = f"{stem}{dims}d"
+        cls = type(name, (base,), {"__doc__": f"Matches torch.nn.{torch_name}{dims}d.",
+                                   "dims": dims})
+        made.append(register(name)(dataclass(frozen=True, kw_only=True)(cls)))
+    return made
+
+
+MaxPool1d, MaxPool2d, MaxPool3d = _dims_family(MaxPoolNd, "maxpool", "MaxPool")
+AvgPool1d, AvgPool2d, _ = _dims_family(AvgPoolNd, "avgpool", "AvgPool")
+
+
+@register("avgpool3d")
+@dataclass(frozen=True, kw_only=True)
+class AvgPool3d(AvgPoolNd):
+    """Matches torch.nn.AvgPool3d, including its check that the unpadded input is
+    at least the kernel on every axis (ATen's avg_pool3d, unlike 1d/2d)."""
+    dims = 3
+
+    def spatial(self, sizes: Shape) -> Shape:
+        for n, (size, k) in enumerate(zip(sizes, self.kernel_size)):
+            if size < k:
+                raise Problem("CS201", f"{self.type_name}: axis {n + 1} is {size}, smaller "
+                              f"than kernel_size {k}; torch's AvgPool3d refuses this even "
+                              "with padding", "use a smaller kernel_size or a larger input",
+                              "kernel_size")
+        return super().spatial(sizes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdaptivePoolNd(Layer):
+    """torch.nn.AdaptiveAvg/MaxPoolNd: the output size is given, the windows adapt."""
+    output_size: PerAxis = field(metadata=doc("output size, an int or one per axis"))
+
+    def output_shape(self, x: Shape) -> Shape:
+        self.expect_rank(x)
+        return (x[0], *self.output_size)
+
+    def cost(self, x: Shape, y: Shape) -> Cost:
+        # windows differ in length; count each exactly
+        return Cost(connections=x[0] * prod(ar.adaptive_taps(w, o)
+                                            for w, o in zip(x[1:], self.output_size)))
+
+
+AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = _dims_family(
+    AdaptivePoolNd, "adaptive_avgpool", "AdaptiveAvgPool")
+AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = _dims_family(
+    AdaptivePoolNd, "adaptive_maxpool", "AdaptiveMaxPool")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalPool(Layer):
+    """Pools each whole map to one value: [C, *spatial] -> [C, 1, ...] (NiN, ResNet heads).
+
+    Like torch's AdaptiveAvgPool(1) / Keras GlobalAveragePooling with keepdims.
+    """
+
+    def output_shape(self, x: Shape) -> Shape:
+        if len(x) < 2:
+            raise Problem("CS205", f"{self.type_name} expects [C, ...spatial] input, got {list(x)}",
+                          "there is no spatial map left to pool")
+        return (x[0],) + (1,) * (len(x) - 1)
+
+    def cost(self, x: Shape, y: Shape) -> Cost:
+        return Cost(connections=prod(x))
+
+
+@register("global_avgpool")
+@dataclass(frozen=True, kw_only=True)
+class GlobalAvgPool(GlobalPool):
+    """Global average pooling."""
+
+
+@register("global_maxpool")
+@dataclass(frozen=True, kw_only=True)
+class GlobalMaxPool(GlobalPool):
+    """Global max pooling."""

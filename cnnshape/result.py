@@ -1,0 +1,62 @@
+"""Results: frozen plain data that the engine hands out and renderers read.
+
+Imports nothing of cnnshape, so a renderer never reaches into the engine.
+"""
+from dataclasses import dataclass
+
+FLOPS_PER_MAC = 2  # one multiply and one add; FLOPs are always labelled as such
+
+
+@dataclass(frozen=True, slots=True)
+class AxisWork:
+    """The arithmetic of one spatial axis of one windowed layer, kept for --explain."""
+    size: int
+    kernel: int
+    stride: int
+    pad_begin: int
+    pad_end: int
+    dilation: int
+    out: int
+    padding_mode: str = ""           # 'same', 'valid', 'full' or '' for explicit
+    ceil_mode: bool = False
+    transposed: bool = False
+    output_padding: int = 0
+    unread: tuple[tuple[int, int], ...] = ()  # inclusive 0-based runs never read
+
+    @property
+    def numerator(self) -> int:
+        """W + p_begin + p_end - d*(F-1) - 1: what the stride divides."""
+        return self.size + self.pad_begin + self.pad_end - self.dilation * (self.kernel - 1) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class LayerReport:
+    """One layer on its own, as ``cnnshape conv`` and ``cnnshape pool`` report it.
+
+    Shapes and counts are None when the channels were not given.
+    """
+    type: str
+    input_size: tuple[int, ...]
+    output_size: tuple[int, ...]
+    axes: tuple[AxisWork, ...]
+    input_shape: tuple[int, ...] | None = None
+    output_shape: tuple[int, ...] | None = None
+    params: int | None = None
+    connections: int | None = None
+    neurons: int | None = None
+    macs: int | None = None
+
+    @property
+    def flops(self) -> int | None:
+        return None if self.macs is None else FLOPS_PER_MAC * self.macs
+
+    def to_dict(self) -> dict:
+        d = {"type": self.type, "input_size": list(self.input_size),
+             "output_size": list(self.output_size),
+             "padding": [[a.pad_begin, a.pad_end] for a in self.axes],
+             "unread": [[list(r) for r in a.unread] for a in self.axes]}
+        if self.output_shape is not None:
+            d.update(input_shape=list(self.input_shape), output_shape=list(self.output_shape),
+                     params=self.params, connections=self.connections, neurons=self.neurons,
+                     macs=self.macs, flops=self.flops)
+        return d

@@ -1,0 +1,26 @@
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current output; review the diff")
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with tests/golden/<name>, or rewrite it under --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str):
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"missing {path}; run pytest --update-golden and review it"
+        assert text == path.read_text(encoding="utf-8")
+    return check

@@ -1,0 +1,139 @@
+"""The single-layer commands, through click's CliRunner: exit codes and exact output."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from cnnshape.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_the_card_prints_63():
+    r = run("conv", "--w", "256", "--f", "12", "--s", "4", "--p", "2", "--format", "plain")
+    assert (r.exit_code, r.output) == (0, "63\n")
+
+
+@pytest.mark.parametrize("args,out", [
+    # worked example 2: MNIST, 32 filters of 5x5
+    ("conv --w 28 --f 5 --c 1 --k 32", "32x24x24"),
+    ("conv --w 28 --f 5 --c 1 --k 32 --p valid", "32x24x24"),
+    ("conv --w 4 --f 3", "2"),                       # example 3
+    ("conv --w 4 --f 3 --p 1", "4"),                 # example 4
+    ("conv --w 7 --f 3 --s 2", "3"),                 # example 6
+    ("conv --w 224 --f 3 --p 1", "224"),             # example 7
+    ("pool --w 224 --f 2 --s 2", "112"),             # example 7
+    ("conv --w 7 --f 3 --s 2 --p same", "4"),        # example 11: ceil(7/2)
+    ("conv --w 480x640 --f 3x5", "478x636"),
+    ("conv --w 100 --f 3 --dims 1", "98"),
+    ("conv --w 16x112x112 --f 3 --p 1 --s 1x2x2", "16x56x56"),
+    ("conv --w 10 --f 3 --d 2", "6"),
+    ("conv --w 10 --f 3 --p full", "12"),
+    ("conv --w 10 --f 3 --p 0:1x1:2", "9x11"),
+    ("conv --w 63 --f 12 --s 4 --p 2 --transposed", "256"),
+    ("conv --w 7 --f 3 --s 2 --transposed --output-padding 1", "16"),
+    ("pool --w 224 --f 3 --s 2", "111"),
+    ("pool --w 32 --f 1 --s 2 --ceil-mode --dims 1", "16"),
+    ("pool --w 13 --f 3 --s 2 --mode avg", "6"),
+])
+def test_plain_answers(args, out):
+    r = run(*args.split(), "--format", "plain")
+    assert (r.exit_code, r.output) == (0, out + "\n")
+
+
+def test_json_is_the_machine_interface():
+    r = run("conv", "--w", "256", "--f", "12", "--s", "4", "--p", "2", "--c", "3", "--k", "96",
+            "--format", "json")
+    d = json.loads(r.output)
+    assert d["output_size"] == [63, 63] and d["output_shape"] == [96, 63, 63]
+    assert (d["params"], d["neurons"]) == (41_568, 96 * 63 * 63)
+    assert d["connections"] == 96 * 63 * 63 * (3 * 144 + 1)
+    assert d["macs"] == 96 * 63 * 63 * 3 * 144 and d["flops"] == 2 * d["macs"]
+
+
+def test_json_without_channels_has_no_counts():
+    d = json.loads(run("conv", "--w", "224", "--f", "11", "--s", "4", "--format", "json").output)
+    assert d["output_size"] == [54, 54] and "params" not in d
+    assert d["unread"] == [[[223, 223]], [[223, 223]]]
+
+
+@pytest.mark.parametrize("name,args", [
+    ("conv_card", "conv --w 256 --f 12 --s 4 --p 2"),
+    ("conv_mnist", "conv --w 28 --f 5 --c 1 --k 32"),
+    ("conv_explain_lost", "conv --w 224 --f 11 --s 4 --explain"),
+    ("conv_explain_exact", "conv --w 227 --f 11 --s 4 --explain --format plain"),
+    ("conv_explain_same", "conv --w 480x640 --f 3x5 --s 2 --p same --explain --format plain"),
+    ("conv_explain_dilated", "conv --w 20 --f 3 --s 4 --d 5 --dims 1 --explain --format plain"),
+    ("conv_explain_transposed", "conv --w 7 --f 3 --s 2 --transposed --explain --format plain"),
+    ("pool_explain_ceil", "pool --w 32 --f 1 --s 2 --ceil-mode --dims 1 --explain"),
+    ("conv_json_explain", "conv --w 9 --f 3 --s 2 --c 2 --k 4 --groups 2 --format json --explain"),
+])
+def test_golden_output(golden, name, args):
+    r = run(*args.split())
+    assert r.exit_code == 0
+    golden(f"{name}.txt", r.output)
+
+
+@pytest.mark.parametrize("args,code,words", [
+    ("conv --w 4 --f 5", 1, ["--f:", "CS201", "window spans 5", "padded input is only 4"]),
+    ("conv --w 4 --f 0", 1, ["--f:", "CS105", "kernel_size", "got 0"]),
+    ("conv --w 8 --f 3 --s 0", 1, ["--s:", "stride", "got 0"]),
+    ("conv --w 8 --f 3 --p -1", 1, ["--p:", "padding", "got -1"]),
+    ("conv --w 8 --f 3 --c 3 --k 4 --groups 2", 1, ["--groups:", "CS202"]),
+    ("conv --w 8 --f 3 --c 4 --k 3 --groups 2", 1, ["--groups:", "out_channels=3"]),
+    ("conv --w 8x8x8 --f 3x3", 1, ["--f:", "CS106", "3 spatial axes"]),
+    ("conv --w 8 --f 3 --s 2 --transposed --output-padding 2", 1, ["CS204", "smaller"]),
+    ("pool --w 8 --f 3 --p 2", 1, ["--p:", "CS203", "half of kernel_size 3"]),
+    ("pool --w 8 --f 3 --mode avg --d 2", 2, ["dilation"]),
+    ("conv --w 8 --f 3.5", 2, ["'3.5' is not a whole number"]),
+    ("conv --w abc --f 3", 2, ["--w"]),
+    ("conv --w 8 --f 3 --p sam", 2, ["--p", "same/valid/full"]),
+    ("conv --w 8 --f 3 --c 3", 2, ["--c", "--k"]),
+    ("conv --f 3", 2, ["--w"]),
+    ("conv --w 8 --f 3 --output-padding 1", 2, ["--transposed"]),
+])
+def test_errors_name_the_flag_and_value(args, code, words):
+    r = run(*args.split())
+    assert r.exit_code == code, r.output
+    for w in words:
+        assert w in r.output
+    assert "Traceback" not in r.output
+
+
+def test_python_m_and_version():
+    out = subprocess.run([sys.executable, "-m", "cnnshape", "conv", "--w", "256", "--f", "12",
+                          "--s", "4", "--p", "2", "--format", "plain"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out == "63\n"
+    assert "0.1.0" in run("--version").output
+
+
+def test_piped_table_has_no_colour_codes():
+    env = dict(os.environ, FORCE_COLOR="1")
+    out = subprocess.run([sys.executable, "-m", "cnnshape", "conv", "--w", "28", "--f", "5",
+                          "--c", "1", "--k", "32"], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert "\x1b[" not in out and "32x24x24" in out
+
+
+def test_cli_import_loads_neither_rich_nor_yaml():
+    code = ("import sys, cnnshape.cli; "
+            "print(sorted(m for m in ('rich', 'yaml', 'cnnshape.render.table') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_json_path_loads_neither_rich_nor_yaml():
+    code = ("import sys; from click.testing import CliRunner; from cnnshape.cli import main; "
+            "r = CliRunner().invoke(main, ['conv', '--w', '9', '--f', '3', '--format', 'json']); "
+            "print(r.exit_code, sorted(m for m in ('rich', 'yaml') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "0 []"

@@ -1,0 +1,211 @@
+"""Differential tests: our shapes, params and MACs against PyTorch's real modules.
+
+Thousands of seeded random configurations (conv 1/2/3D, transposed, max/avg/
+adaptive pool, dilation, groups, ceil mode, boundary sizes) go through both;
+they must agree on the shape and parameter count, and refuse the same ones.
+"""
+import random
+from math import prod
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch absent: pip install '.[conformance]'")
+nn = torch.nn
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from cnnshape.diagnostics import Problem  # noqa: E402
+from cnnshape.layers import REGISTRY, Problems  # noqa: E402
+
+CASES = 4000
+KINDS = ("conv", "conv_transpose", "maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool")
+TORCH = {"conv": "Conv", "conv_transpose": "ConvTranspose", "maxpool": "MaxPool",
+         "avgpool": "AvgPool", "adaptive_avgpool": "AdaptiveAvgPool",
+         "adaptive_maxpool": "AdaptiveMaxPool"}
+
+
+def per_axis(rng, dims, low, high):
+    """An int, or a list with one value per axis: both spellings must work."""
+    if rng.random() < 0.5:
+        return rng.randint(low, high)
+    return [rng.randint(low, high) for _ in range(dims)]
+
+
+def expand(v, dims):
+    return list(v) if isinstance(v, list) else [v] * dims
+
+
+def random_case(rng):
+    kind = rng.choice(KINDS)
+    dims = rng.choice((1, 2, 2, 3))
+    high = {1: 40, 2: 24, 3: 10}[dims]
+    channels = rng.choice((1, 2, 3, 4, 6, 8))
+    kernel = per_axis(rng, dims, 1, 5)
+    # boundary sizes: often just around the window's span
+    span = [k for k in expand(kernel, dims)]
+    sizes = [max(1, s + rng.randint(-2, 3)) if rng.random() < 0.4 else rng.randint(1, high)
+             for s in span]
+    fields = {}
+    if kind in ("conv", "conv_transpose"):
+        groups = rng.choice((1, 1, 1, 2, 3))
+        fields = {"out_channels": rng.choice((1, 2, 3, 4, 6)) * (groups if rng.random() < 0.9
+                                                                  else 1),
+                  "kernel_size": kernel, "stride": per_axis(rng, dims, 1, 3),
+                  "padding": per_axis(rng, dims, 0, 3), "dilation": per_axis(rng, dims, 1, 3),
+                  "groups": groups, "bias": rng.random() < 0.7}
+        if kind == "conv_transpose":
+            fields["output_padding"] = per_axis(rng, dims, 0, 2)
+        if kind == "conv" and rng.random() < 0.1:
+            fields["padding"], fields["stride"] = "same", 1
+        if kind == "conv" and rng.random() < 0.05:
+            fields["padding"] = "valid"
+        if rng.random() < 0.9 and channels % groups:
+            channels = groups * rng.choice((1, 2))
+    elif kind in ("maxpool", "avgpool"):
+        fields = {"kernel_size": kernel, "padding": per_axis(rng, dims, 0, 2),
+                  "ceil_mode": rng.random() < 0.5}
+        if rng.random() < 0.7:
+            fields["stride"] = per_axis(rng, dims, 1, 3)
+        if kind == "maxpool" and rng.random() < 0.5:
+            fields["dilation"] = per_axis(rng, dims, 1, 2)
+    else:
+        fields = {"output_size": per_axis(rng, dims, 1, 7)}
+    if rng.random() < 0.05:
+        # a value torch refuses: a zero window, stride or size, a negative padding
+        key = rng.choice(sorted(set(fields) & {"kernel_size", "stride", "padding", "dilation",
+                                               "output_size", "out_channels"}))
+        fields[key] = -1 if key == "padding" else 0
+    return kind, dims, channels, sizes, fields
+
+
+def ours(kind, dims, channels, sizes, fields):
+    """(output shape, params, macs) or the refusal's code."""
+    try:
+        layer = REGISTRY[f"{kind}{dims}d"].build(fields)
+        x = (channels, *sizes)
+        y = layer.output_shape(x)
+        c = layer.cost(x, y)
+        return y, c.params, c.macs
+    except Problems as e:
+        return e.problems[0].code
+    except Problem as p:
+        return p.code
+
+
+def torch_module(kind, dims, channels, fields):
+    cls = getattr(nn, f"{TORCH[kind]}{dims}d")
+    if kind in ("conv", "conv_transpose"):
+        f = dict(fields)
+        return cls(channels, f.pop("out_channels"), **{k: tuple(v) if isinstance(v, list) else v
+                                                        for k, v in f.items()})
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
+
+def theirs(kind, dims, channels, sizes, fields, count_macs):
+    """(output shape, params, macs) from torch, or None where torch refuses."""
+    try:
+        m = torch_module(kind, dims, channels, fields)
+        x = torch.zeros(1, channels, *sizes)
+        with torch.no_grad():
+            if count_macs:
+                with FlopCounterMode(display=False) as counter:
+                    y = m(x)
+                macs = counter.get_total_flops() // 2
+            else:
+                y = m(x)
+                macs = None
+    except (RuntimeError, ValueError):
+        return None
+    if y.numel() == 0:  # torch hands back an empty tensor for a 0 size; we refuse
+        return None
+    return tuple(y.shape[1:]), sum(p.numel() for p in m.parameters()), macs
+
+
+def test_random_configurations_agree_with_torch():
+    rng = random.Random(20261123)
+    torch.manual_seed(0)
+    disagreements, refused, agreed = [], 0, 0
+    for _ in range(CASES):
+        case = random_case(rng)
+        kind = case[0]
+        mine = ours(*case)
+        ref = theirs(*case, count_macs=kind.startswith("conv"))
+        if ref is None:
+            if isinstance(mine, str):
+                refused += 1
+            else:
+                disagreements.append((case, mine, "torch refuses"))
+            continue
+        if isinstance(mine, str):
+            disagreements.append((case, mine, ref))
+            continue
+        shape, params, macs = ref
+        if mine[0] != shape or mine[1] != params or (macs is not None and mine[2] != macs):
+            disagreements.append((case, mine, ref))
+        else:
+            agreed += 1
+    assert not disagreements, "\n".join(map(str, disagreements[:20]))
+    # both outcomes must be exercised, or the test proves little
+    assert agreed > CASES // 2 and refused > CASES // 20, (agreed, refused)
+    print(f"{CASES} cases: {agreed} agreed with torch, {refused} refused by both")
+
+
+@pytest.mark.parametrize("size", range(1, 40))
+@pytest.mark.parametrize("kernel,stride,padding", [(1, 2, 0), (3, 2, 1), (2, 2, 0), (3, 3, 1),
+                                                   (4, 3, 2), (5, 4, 2)])
+def test_ceil_mode_last_window_rule(size, kernel, stride, padding):
+    """Every small size through torch's ceil-mode pool, where the last-window rule bites."""
+    case = ("maxpool", 1, 1, [size], {"kernel_size": kernel, "stride": stride,
+                                       "padding": padding, "ceil_mode": True})
+    ref = theirs(*case, count_macs=False)
+    mine = ours(*case)
+    if ref is None:
+        assert isinstance(mine, str)
+    else:
+        assert mine[0] == ref[0]
+
+
+@pytest.mark.parametrize("size", range(1, 30))
+@pytest.mark.parametrize("kernel,dilation", [(1, 1), (2, 1), (3, 1), (4, 1), (3, 2), (2, 3),
+                                             (5, 2)])
+def test_same_padding_matches_torch_at_stride_1(size, kernel, dilation):
+    """torch's padding='same' (stride 1 only) puts the odd pixel at the end, as SAME_UPPER."""
+    from cnnshape import arithmetic as ar
+    conv = nn.Conv1d(1, 1, kernel, padding="same", dilation=dilation, bias=False)
+    total = dilation * (kernel - 1)
+    # torch pads the odd pixel on the right: reproduce its output with explicit padding
+    left = total // 2
+    x = torch.arange(float(size)).reshape(1, 1, size)
+    explicit = torch.nn.functional.conv1d(torch.nn.functional.pad(x, (left, total - left)),
+                                          conv.weight, dilation=dilation)
+    assert torch.equal(conv(x), explicit)
+    assert ar.same_padding(size, kernel, 1, dilation) == (left, total - left)
+
+
+def test_asymmetric_padding_matches_explicit_pad():
+    """[begin, end] pairs equal torch's F.pad followed by an unpadded conv."""
+    rng = random.Random(7)
+    for _ in range(300):
+        dims = rng.choice((1, 2, 3))
+        sizes = [rng.randint(3, 12) for _ in range(dims)]
+        pads = [[rng.randint(0, 3), rng.randint(0, 3)] for _ in range(dims)]
+        k, s = rng.randint(1, 3), rng.randint(1, 3)
+        layer = REGISTRY[f"conv{dims}d"].build({"out_channels": 2, "kernel_size": k,
+                                                "stride": s, "padding": pads})
+        x = torch.zeros(1, 1, *sizes)
+        flat = [v for pair in reversed(pads) for v in pair]  # F.pad wants last axis first
+        y = getattr(nn, f"Conv{dims}d")(1, 2, k, s)(torch.nn.functional.pad(x, flat))
+        assert layer.output_shape((1, *sizes)) == tuple(y.shape[1:])
+
+
+def test_conv_macs_match_flop_counter_on_a_known_layer():
+    """Worked example 1: 96 filters of 12x12 on 3x256x256, stride 4, padding 2."""
+    layer = REGISTRY["conv2d"].build({"out_channels": 96, "kernel_size": 12, "stride": 4,
+                                      "padding": 2})
+    m = nn.Conv2d(3, 96, 12, 4, 2)
+    with FlopCounterMode(display=False) as counter:
+        y = m(torch.zeros(1, 3, 256, 256))
+    x = (3, 256, 256)
+    out = layer.output_shape(x)
+    assert out == tuple(y.shape[1:]) == (96, 63, 63)
+    assert layer.cost(x, out).macs == counter.get_total_flops() // 2
+    assert layer.cost(x, out).params == sum(p.numel() for p in m.parameters()) == 41_568
