@@ -68,7 +68,7 @@ def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> 
 
 
 def full_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
-    """(d*(F-1), d*(F-1)): 'full' padding, every window that touches the input (numpy/MATLAB 'full')."""
+    """(d*(F-1), d*(F-1)): 'full' padding; every window that touches the input (numpy 'full')."""
     return dilation * (kernel - 1), dilation * (kernel - 1)
 
 

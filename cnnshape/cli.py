@@ -8,7 +8,6 @@ import sys
 import click
 
 from . import __version__
-from .diagnostics import Diagnostic, Problem, SpecError, format_text
 
 # flag -> field, so an error about kernel_size names the flag the user typed
 CONV_FLAGS = {"kernel_size": "--f", "stride": "--s", "padding": "--p", "dilation": "--d",
@@ -71,7 +70,8 @@ def _one(values):
 
 
 def _fail(problems) -> None:
-    """Print located problems and exit 1: the numbers cannot work."""
+    """Raise the problems as located diagnostics, named by the flag at fault."""
+    from .diagnostics import Diagnostic, SpecError
     diags = [Diagnostic(CONV_FLAGS.get(p.field, "cnnshape"), 0, 0, p.code, "error",
                         p.message, p.hint) for p in problems]
     raise SpecError(diags)
@@ -89,9 +89,9 @@ def _axes(dims, *values) -> int:
     return longest if longest > 1 else 2
 
 
-def _window_command(kind: str, fields: dict, w, c, dims, explain: bool, fmt: str):
+def _window_command(family: str, fields: dict, w, c, dims, explain: bool, fmt: str):
     from .graph import analyze_layer
-    from .layers import REGISTRY, Problems
+    from .layers import Problem, Problems, kind
     n = _axes(dims, w, *fields.values())
     per_axis_flags = [w] + [v if isinstance(v, (list, tuple)) else [v] for v in fields.values()]
     if len(w) == 1:
@@ -99,7 +99,7 @@ def _window_command(kind: str, fields: dict, w, c, dims, explain: bool, fmt: str
     elif len(w) != n:
         raise click.UsageError(f"--w has {len(w)} axes but the layer has {n}")
     try:
-        layer = REGISTRY[f"{kind}{n}d"].build(fields)
+        layer = kind(f"{family}{n}d").build(fields)
         report = analyze_layer(layer, w, c)
     except Problems as e:
         _fail(e.problems)
@@ -118,7 +118,11 @@ def _report_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except SpecError as e:
+        except Exception as e:
+            # diagnostics load only here, on the error path, to keep start-up cheap
+            from .diagnostics import SpecError, format_text
+            if not isinstance(e, SpecError):
+                raise
             click.echo(format_text(e.diagnostics), err=True)
             sys.exit(1)
     return wrapper
@@ -181,7 +185,8 @@ def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, ex
 @click.option("--s", "s", type=SIZES, help="Stride S  [default: F]")
 @click.option("--mode", type=click.Choice(["max", "avg"]), default="max", show_default=True)
 @click.option("--ceil-mode", is_flag=True,
-              help="Round up, as torch ceil_mode=True (a window starting in the padding is dropped).")
+              help="Round up, as torch ceil_mode=True "
+              "(a window starting in the padding is dropped).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "plain"]),
               default="table", show_default=True)
 @_report_errors

@@ -31,18 +31,6 @@ class SpecError(Exception):
         super().__init__("\n".join(map(format_text_line, self.diagnostics)))
 
 
-class Problem(Exception):
-    """A fault found by a layer or the arithmetic check, before its position is known.
-
-    ``field`` names the layer field at fault (or ``None`` for the layer as a
-    whole); the spec loader or the CLI turns it into a located Diagnostic.
-    """
-
-    def __init__(self, code: str, message: str, hint: str = "", field: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.hint, self.field = code, message, hint, field
-
-
 def format_text_line(d: Diagnostic) -> str:
     """``path:line:col: level [code] message (hint)``, as compilers and yamllint print."""
     where = d.path or "<input>"

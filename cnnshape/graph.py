@@ -1,7 +1,7 @@
 """The engine: propagate shapes through layers and total their costs."""
 from . import arithmetic as ar
 from .layers import Shape, neurons
-from .layers.conv import ConvTransposeNd, Windowed
+from .layers.conv import Windowed
 from .result import AxisWork, LayerReport
 
 
@@ -11,7 +11,7 @@ def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) ->
     Raises Problem for what cannot work, exactly as inside a model.
     """
     out = layer.spatial(sizes)
-    transposed = isinstance(layer, ConvTransposeNd)
+    transposed = hasattr(layer, "output_padding")
     mode = layer.padding if isinstance(layer.padding, str) else ""
     axes = []
     for i, (a, o) in enumerate(zip(layer.axes(sizes), out)):

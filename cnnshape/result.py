@@ -2,14 +2,16 @@
 
 Imports nothing of cnnshape, so a renderer never reaches into the engine.
 """
-from dataclasses import dataclass
+from typing import NamedTuple
 
 FLOPS_PER_MAC = 2  # one multiply and one add; FLOPs are always labelled as such
 
 
-@dataclass(frozen=True, slots=True)
-class AxisWork:
-    """The arithmetic of one spatial axis of one windowed layer, kept for --explain."""
+class AxisWork(NamedTuple):
+    """The arithmetic of one spatial axis of one windowed layer, kept for --explain.
+
+    NamedTuples (immutable like the frozen dataclasses) keep ``cnnshape conv`` start-up cheap.
+    """
     size: int
     kernel: int
     stride: int
@@ -29,8 +31,7 @@ class AxisWork:
         return self.size + self.pad_begin + self.pad_end - self.dilation * (self.kernel - 1) - 1
 
 
-@dataclass(frozen=True, slots=True)
-class LayerReport:
+class LayerReport(NamedTuple):
     """One layer on its own, as ``cnnshape conv`` and ``cnnshape pool`` report it.
 
     Shapes and counts are None when the channels were not given.

@@ -6,7 +6,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from cnnshape import arithmetic as ar
-from cnnshape.layers import REGISTRY, Problems
+from cnnshape.layers import Problems, all_kinds
+
+REGISTRY = all_kinds()
 
 sizes = st.integers(1, 2000)
 kernels = st.integers(1, 15)

@@ -5,7 +5,6 @@ adaptive pool, dilation, groups, ceil mode, boundary sizes) go through both;
 they must agree on the shape and parameter count, and refuse the same ones.
 """
 import random
-from math import prod
 
 import pytest
 
@@ -13,8 +12,13 @@ torch = pytest.importorskip("torch", reason="torch absent: pip install '.[confor
 nn = torch.nn
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from cnnshape.diagnostics import Problem  # noqa: E402
-from cnnshape.layers import REGISTRY, Problems  # noqa: E402
+from cnnshape.layers import (  # noqa: E402
+    Problem,  # noqa: E402
+    Problems,
+    all_kinds,
+)
+
+REGISTRY = all_kinds()
 
 CASES = 4000
 KINDS = ("conv", "conv_transpose", "maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool")

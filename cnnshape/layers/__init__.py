@@ -6,10 +6,9 @@ from that declaration, so a layer built from a spec, from CLI flags or from
 Python is checked the same way; the JSON Schema and the docs table are
 derived from ``dataclasses.fields`` too.
 """
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, fields
 from math import prod
-
-from ..diagnostics import Problem
+from typing import NamedTuple
 
 Shape = tuple[int, ...]
 REGISTRY: dict[str, type["Layer"]] = {}
@@ -17,6 +16,18 @@ REGISTRY: dict[str, type["Layer"]] = {}
 #: Largest integer a field accepts: every framework stores sizes in int32/int64,
 #: and a bigger value in a spec is a typo, not a network.
 MAX_INT = 2**31 - 1
+
+
+class Problem(Exception):
+    """A fault found by a layer or the arithmetic check, before its position is known.
+
+    ``field`` names the layer field at fault (or ``None`` for the layer as a
+    whole); the spec loader or the CLI turns it into a located Diagnostic.
+    """
+
+    def __init__(self, code: str, message: str, hint: str = "", field: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.hint, self.field = code, message, hint, field
 
 
 class Problems(Exception):
@@ -202,9 +213,11 @@ def _did_you_mean(word: str, choices) -> str:
 
 # --- the base class -----------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Cost:
-    """What one layer costs; neurons are derived from the output shape by the graph."""
+class Cost(NamedTuple):
+    """What one layer costs; neurons are derived from the output shape by the graph.
+
+    A NamedTuple rather than a dataclass: as immutable, and cheaper to create at start-up.
+    """
     params: int = 0
     non_trainable_params: int = 0
     connections: int = 0
@@ -284,4 +297,24 @@ def neurons(shape: Shape) -> int:
     return prod(shape)
 
 
-from . import conv, pool  # noqa: E402,F401  (registers the kinds)
+#: Modules that define layer kinds, imported on first need, most used first, so
+#: ``cnnshape conv`` loads only the convolutions (start-up is a feature).
+KIND_MODULES = ("conv", "pool", "transposed")
+
+
+def kind(name: str) -> type[Layer] | None:
+    """The layer class registered as ``name``, or None."""
+    from importlib import import_module
+    for module in KIND_MODULES:
+        if name in REGISTRY:
+            break
+        import_module(f"{__name__}.{module}")
+    return REGISTRY.get(name)
+
+
+def all_kinds() -> dict[str, type[Layer]]:
+    """Every registered kind (loads them all: for suggestions, the schema and the docs)."""
+    from importlib import import_module
+    for module in KIND_MODULES:
+        import_module(f"{__name__}.{module}")
+    return REGISTRY

@@ -1,15 +1,25 @@
-"""Convolutions: conv1d/2d/3d and conv_transpose1d/2d/3d, as torch.nn.ConvNd."""
+"""Convolutions: conv1d/2d/3d, as torch.nn.ConvNd, and what pools share with them."""
 from dataclasses import dataclass, field
 from math import prod
+from typing import NamedTuple
 
 from .. import arithmetic as ar
-from ..diagnostics import Problem
-from . import (Bool, Cost, Count, Layer, NonNegPerAxis, Padding, PerAxis, Shape, doc,
-               neurons, register)
+from . import (
+    Bool,
+    Cost,
+    Count,
+    Layer,
+    Padding,
+    PerAxis,
+    Problem,
+    Shape,
+    doc,
+    neurons,
+    register,
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Axis:
+class Axis(NamedTuple):
     """One spatial axis of a windowed layer, padding resolved for its input size."""
     size: int
     kernel: int
@@ -19,7 +29,6 @@ class Axis:
     dilation: int
 
 
-@dataclass(frozen=True, kw_only=True)
 class Windowed(Layer):
     """Shared by convolutions and pools: a window slid over every spatial axis."""
 
@@ -120,92 +129,18 @@ class ConvNd(Windowed):
 
 
 @register("conv1d")
-@dataclass(frozen=True, kw_only=True)
 class Conv1d(ConvNd):
     """Matches torch.nn.Conv1d."""
     dims = 1
 
 
 @register("conv2d")
-@dataclass(frozen=True, kw_only=True)
 class Conv2d(ConvNd):
     """Matches torch.nn.Conv2d."""
     dims = 2
 
 
 @register("conv3d")
-@dataclass(frozen=True, kw_only=True)
 class Conv3d(ConvNd):
     """Matches torch.nn.Conv3d."""
-    dims = 3
-
-
-@dataclass(frozen=True, kw_only=True)
-class ConvTransposeNd(ConvNd):
-    """Matches torch.nn.ConvTransposeNd: the gradient of a conv, which grows the map."""
-    output_padding: NonNegPerAxis = field(default=0, metadata=doc(
-        "extra rows/columns added at the end; smaller than stride or dilation"))
-
-    def validate(self):
-        super().validate()
-        if isinstance(self.padding, str) and self.padding != "valid":
-            raise Problem("CS105", f"{self.type_name}: padding {self.padding!r} is not "
-                          "supported for transposed convolution",
-                          "give explicit padding and output_padding", "padding")
-        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
-            if op >= s and op >= d:
-                raise Problem("CS204", f"{self.type_name}: output_padding {op} must be smaller "
-                              f"than the stride ({s}) or the dilation ({d})",
-                              "torch refuses it: it would add outputs no input reaches",
-                              "output_padding")
-
-    def spatial(self, sizes: Shape) -> Shape:
-        result = []
-        for n, a in enumerate(self.axes(sizes)):
-            size = ar.conv_transpose_out(a.size, a.kernel, a.stride, a.pad_begin, a.dilation,
-                                         self.output_padding[n], a.pad_end)
-            if size <= 0:
-                raise Problem("CS201", f"{self.type_name}: axis {n + 1} comes out as {size}: "
-                              f"padding {a.pad_begin}+{a.pad_end} crops more than the "
-                              f"{size + a.pad_begin + a.pad_end} the layer produces",
-                              "use less padding", "padding")
-            result.append(size)
-        return tuple(result)
-
-    def weights(self, x: Shape) -> int:
-        # torch stores the weight as (C_in, K/g, *F): the same count as a conv's
-        return x[0] * (self.out_channels // self.groups) * prod(self.kernel_size)
-
-    def taps(self, x: Shape) -> int:
-        # seen as a direct conv over the zero-stuffed input, each output unit
-        # has C_in/g * prod(F) taps, as in the LeNet-5 convention for a conv
-        return x[0] // self.groups * prod(self.kernel_size)
-
-    def cost(self, x: Shape, y: Shape) -> Cost:
-        n = neurons(y)
-        # every input element is multiplied by every weight of its group once;
-        # torch.utils.flop_counter counts transposed convs the same way
-        macs = prod(x[1:]) * self.weights(x)
-        return Cost(params=self.weights(x) + self.out_channels * self.bias,
-                    connections=n * (self.taps(x) + self.bias), macs=macs)
-
-
-@register("conv_transpose1d")
-@dataclass(frozen=True, kw_only=True)
-class ConvTranspose1d(ConvTransposeNd):
-    """Matches torch.nn.ConvTranspose1d."""
-    dims = 1
-
-
-@register("conv_transpose2d")
-@dataclass(frozen=True, kw_only=True)
-class ConvTranspose2d(ConvTransposeNd):
-    """Matches torch.nn.ConvTranspose2d."""
-    dims = 2
-
-
-@register("conv_transpose3d")
-@dataclass(frozen=True, kw_only=True)
-class ConvTranspose3d(ConvTransposeNd):
-    """Matches torch.nn.ConvTranspose3d."""
     dims = 3

@@ -3,9 +3,19 @@ from dataclasses import dataclass, field
 from math import prod
 
 from .. import arithmetic as ar
-from ..diagnostics import Problem
-from . import (Bool, Cost, Layer, Padding, PerAxis, PerAxisOrKernel, Shape, doc, neurons,
-               register)
+from . import (
+    Bool,
+    Cost,
+    Layer,
+    Padding,
+    PerAxis,
+    PerAxisOrKernel,
+    Problem,
+    Shape,
+    doc,
+    neurons,
+    register,
+)
 from .conv import Axis, Windowed
 
 
@@ -72,7 +82,8 @@ def _dims_family(base, stem: str, torch_name: str):
         name = f"{stem}{dims}d"
         cls = type(name, (base,), {"__doc__": f"Matches torch.nn.{torch_name}{dims}d.",
                                    "dims": dims})
-        made.append(register(name)(dataclass(frozen=True, kw_only=True)(cls)))
+        # no new fields: the base's dataclass methods serve, and start-up stays cheap
+        made.append(register(name)(cls))
     return made
 
 
@@ -81,7 +92,6 @@ AvgPool1d, AvgPool2d, _ = _dims_family(AvgPoolNd, "avgpool", "AvgPool")
 
 
 @register("avgpool3d")
-@dataclass(frozen=True, kw_only=True)
 class AvgPool3d(AvgPoolNd):
     """Matches torch.nn.AvgPool3d, including its check that the unpadded input is
     at least the kernel on every axis (ATen's avg_pool3d, unlike 1d/2d)."""
@@ -118,7 +128,6 @@ AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = _dims_family(
     AdaptivePoolNd, "adaptive_maxpool", "AdaptiveMaxPool")
 
 
-@dataclass(frozen=True, kw_only=True)
 class GlobalPool(Layer):
     """Pools each whole map to one value: [C, *spatial] -> [C, 1, ...] (NiN, ResNet heads).
 
@@ -136,12 +145,10 @@ class GlobalPool(Layer):
 
 
 @register("global_avgpool")
-@dataclass(frozen=True, kw_only=True)
 class GlobalAvgPool(GlobalPool):
     """Global average pooling."""
 
 
 @register("global_maxpool")
-@dataclass(frozen=True, kw_only=True)
 class GlobalMaxPool(GlobalPool):
     """Global max pooling."""

@@ -78,7 +78,8 @@ def _axis(a, names: tuple[str, ...]) -> list[str]:
         if trailing and not a.ceil_mode and not a.padding_mode:
             fit = a.size + (s - num % s) % s if not exact else None
             if fit is not None:
-                lines.append(f"  To read every input, use W = {fit} (gives {(num + fit - a.size) // s + 1})"
+                more = (num + fit - a.size) // s + 1
+                lines.append(f"  To read every input, use W = {fit} (gives {more})"
                              f" or W = {a.size - num % s} (gives {q + 1}), or pad the input.")
     elif not exact and not a.ceil_mode:
         lines.append(f"  Only padding is left out: every input {one} is read.")

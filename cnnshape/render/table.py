@@ -16,6 +16,7 @@ def _num(n) -> str:
 def layer_table(report, color: bool = False, width: int | None = None,
                 collapse: bool = False) -> str:
     from rich.table import Table
+
     from .explain import dims, size
     t = Table(title=f"{report.type} on {dims(report.input_size)}", show_header=False,
               title_justify="left")
