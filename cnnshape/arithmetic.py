@@ -72,14 +72,21 @@ def full_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
     return dilation * (kernel - 1), dilation * (kernel - 1)
 
 
+#: Largest axis whose unread positions are listed: one byte per position.
+UNREAD_LIMIT = 1 << 22
+
+
 def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 0,
-                  dilation: int = 1) -> list[tuple[int, int]]:
+                  dilation: int = 1) -> list[tuple[int, int]] | None:
     """Input positions no window reads, as inclusive 0-based (first, last) runs.
 
     Window o, tap k reads input index o*S - p_begin + k*d.  When (W + 2P - F)
     is not divisible by S the last few rows/columns are never read; with
-    d > S there can also be holes inside the map.  Linear in W + F.
+    d > S there can also be holes inside the map.  Linear in W + F; None
+    (not computed) for an axis longer than UNREAD_LIMIT.
     """
+    if size > UNREAD_LIMIT:
+        return None
     read = bytearray(size)
     for k in range(kernel):
         first = k * dilation - padding

@@ -15,8 +15,9 @@ def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) ->
     mode = layer.padding if isinstance(layer.padding, str) else ""
     axes = []
     for i, (a, o) in enumerate(zip(layer.axes(sizes), out)):
-        unread = () if transposed else tuple(
-            ar.unread_ranges(a.size, a.kernel, a.stride, o, a.pad_begin, a.dilation))
+        runs = None if transposed else ar.unread_ranges(a.size, a.kernel, a.stride, o,
+                                                         a.pad_begin, a.dilation)
+        unread = () if transposed else (None if runs is None else tuple(runs))
         axes.append(AxisWork(a.size, a.kernel, a.stride, a.pad_begin, a.pad_end, a.dilation, o,
                              mode, getattr(layer, "ceil_mode", False), transposed,
                              layer.output_padding[i] if transposed else 0, unread))

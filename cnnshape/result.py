@@ -23,7 +23,8 @@ class AxisWork(NamedTuple):
     ceil_mode: bool = False
     transposed: bool = False
     output_padding: int = 0
-    unread: tuple[tuple[int, int], ...] = ()  # inclusive 0-based runs never read
+    unread: tuple[tuple[int, int], ...] | None = ()  # inclusive 0-based runs never read;
+    # None when the axis is too long to list them
 
     @property
     def numerator(self) -> int:
@@ -55,7 +56,8 @@ class LayerReport(NamedTuple):
         d = {"type": self.type, "input_size": list(self.input_size),
              "output_size": list(self.output_size),
              "padding": [[a.pad_begin, a.pad_end] for a in self.axes],
-             "unread": [[list(r) for r in a.unread] for a in self.axes]}
+             "unread": [None if a.unread is None else [list(r) for r in a.unread]
+                        for a in self.axes]}
         if self.output_shape is not None:
             d.update(input_shape=list(self.input_shape), output_shape=list(self.output_shape),
                      params=self.params, connections=self.connections, neurons=self.neurons,

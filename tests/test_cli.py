@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from cnnshape.cli import main
@@ -137,3 +139,36 @@ def test_json_path_loads_neither_rich_nor_yaml():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "0 []"
+
+
+values = st.one_of(st.integers(-3, 300).map(str), st.sampled_from(
+    ["same", "valid", "full", "0", "1x2", "3x3x3", "2:1", "1.5", "true", "", "x", "9" * 30,
+     "-1x4", "0:0x0:0"]), st.text(max_size=6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["conv", "pool"]),
+       st.dictionaries(st.sampled_from(["--w", "--f", "--s", "--p", "--d", "--c", "--k",
+                                        "--groups", "--output-padding"]), values, max_size=6),
+       st.sampled_from([[], ["--transposed"], ["--ceil-mode"], ["--explain"]]))
+def test_any_flags_give_an_answer_or_a_clear_error(command, flags, extra):
+    """Whatever is typed: exit 0, 1 (the numbers cannot work) or 2 (usage), never a traceback."""
+    if command == "pool" and extra == ["--transposed"]:
+        extra = []
+    if command == "conv" and extra == ["--ceil-mode"]:
+        extra = []
+    args = [command, *(x for kv in flags.items() for x in kv), *extra]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code in (0, 1, 2), (args, r.output)
+    assert r.exception is None or isinstance(r.exception, SystemExit), (args, r.exc_info)
+    if r.exit_code == 1:
+        assert " error [CS" in r.output
+
+
+def test_huge_sizes_answer_at_once():
+    """A 2e9-long axis must not allocate per position: the unread list is left out, and said so."""
+    r = run("conv", "--w", "2000000000", "--f", "3", "--s", "2", "--dims", "1", "--explain",
+            "--format", "json")
+    d = json.loads(r.output)
+    assert d["output_size"] == [999999999] and d["unread"] == [None]
+    assert any("too long to list" in line for line in d["explain"])

@@ -20,6 +20,18 @@ def plain(report, collapse: bool = False) -> str:
     return size(report.output_size, collapse)
 
 
+def _decimal(num: int, den: int) -> str:
+    """num / den in decimals, exact where it ends within 4 places (213 / 4 = 53.25), else 7.333..."""
+    whole, rest = divmod(num, den)
+    digits = ""
+    for _ in range(4):
+        if not rest:
+            break
+        d, rest = divmod(rest * 10, den)
+        digits += str(d)
+    return f"{whole}.{digits}" + ("..." if rest else "")
+
+
 def _runs(runs, most: int = 6) -> str:
     text = [str(a) if a == b else f"{a}-{b}" for a, b in runs]
     if len(text) > most:
@@ -59,7 +71,7 @@ def _axis(a, names: tuple[str, ...]) -> list[str]:
     q = -(-num // s) if a.ceil_mode else num // s
     exact = num % s == 0
     lines.append(f"    = {rnd}({num} / {s}) + 1" + ("" if exact or s == 1 else
-                 f"   ({num} / {s} = {num / s:g}, {op})"))
+                 f"   ({num} / {s} = {_decimal(num, s)}, {op})"))
     lines.append(f"    = {q} + 1 = {q + 1}")
     if q + 1 != a.out:
         lines.append(f"    = {a.out}: torch drops the last window, which would start in the "
@@ -68,7 +80,9 @@ def _axis(a, names: tuple[str, ...]) -> list[str]:
         lines.append(f"  {num} divides by {s}: the windows fit exactly.")
     else:
         lines.append(f"  {num} does not divide by {s} (remainder {num % s}).")
-    if a.unread:
+    if a.unread is None:
+        lines.append(f"  (the input is too long to list which {unit} are never read)")
+    elif a.unread:
         runs = _runs(a.unread)
         if len(a.unread) == 1 and a.unread[0][0] == a.unread[0][1]:
             lines.append(f"  Input {one} {runs} (0-based) is never read by any window.")
