@@ -4,7 +4,15 @@ Kept small and lazy: importing cnnshape loads neither rich nor yaml, and
 names load on first use so the CLI starts about as fast as click itself.
 """
 __version__ = "0.1.0"
-__all__ = ["Diagnostic", "SpecError", "__version__"]
+__all__ = ["Diagnostic", "SpecError", "analyze", "__version__"]
+
+
+def analyze(spec, input_shape=None):
+    """Every layer's output shape and cost: ``spec`` is a path, a zoo name (``"vgg16"``)
+    or a dict in the YAML's structure; the result's ``to_dict()`` is the JSON of
+    ``cnnshape model --format json``.  Problems raise SpecError with diagnostics."""
+    from .api import analyze as _analyze
+    return _analyze(spec, input_shape)
 
 
 def __getattr__(name):

@@ -54,7 +54,22 @@ class Pad(click.ParamType):
         return axes[0] if len(axes) == 1 else axes
 
 
-SIZES, PAD = Sizes(), Pad()
+class InputShape(Sizes):
+    """A channels-first shape without the batch: ``3x224x224``, ``1x28x28``, ``2x100``."""
+    name = "CxHxW"
+
+    def convert(self, value, param, ctx):
+        text = str(value).lower().replace(",", "x").strip("[]() ")
+        try:
+            parts = tuple(int(v) for v in text.split("x"))
+        except ValueError:
+            self.fail(f"{value!r} is not a shape such as 3x224x224", param, ctx)
+        if not 1 <= len(parts) <= 4 or min(parts) < 1:
+            self.fail(f"{value!r}: give 1 to 4 positive sizes, channels first", param, ctx)
+        return parts
+
+
+SIZES, PAD, SHAPE = Sizes(), Pad(), InputShape()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -204,3 +219,58 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
     elif d != (1,):
         raise click.UsageError("--d (dilation) is for --mode max; torch's AvgPool has none")
     _window_command(f"{mode}pool", fields, w, c, dims, explain, fmt)
+
+
+@main.command()
+@click.argument("spec", nargs=-1, required=True)
+@click.option("--input", "input_shape", type=SHAPE,
+              help="Input shape, channels first (3x227x227); overrides the spec's.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
+              default="table", show_default=True)
+@click.option("--depth", type=click.IntRange(min=1),
+              help="Collapse blocks nested deeper than this (1: top level only).")
+@_report_errors
+def model(spec, input_shape, fmt, depth):
+    """Every layer's output shape and cost, with totals.
+
+    SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
+
+    \b
+    Example:
+        cnnshape model lenet5
+        cnnshape model specs/vgg16.yaml --format json
+        cnnshape model --input 1x28x28 "conv2d 32 k5" "maxpool2d 2" flatten "linear 10"
+    """
+    from .api import load
+    from .graph import propagate
+    from .render import render_model
+    click.echo(render_model(propagate(load(spec, input_shape)), fmt, depth=depth,
+                            color=_color()))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def zoo(fmt):
+    """List the networks shipped with cnnshape, usable by name.
+
+    \b
+    Example:
+        cnnshape zoo
+    """
+    from .api import zoo_entries
+    from .render import render_zoo
+    click.echo(render_zoo(zoo_entries(), fmt))
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of the spec format, for editors and the YAML language server.
+
+    \b
+    Example:
+        cnnshape schema > cnnshape.schema.json
+    """
+    from .render.json import dumps
+    from .schema import spec_schema
+    click.echo(dumps(spec_schema()))

@@ -2,7 +2,7 @@
 from . import arithmetic as ar
 from .layers import Shape, neurons
 from .layers.conv import Windowed
-from .result import AxisWork, LayerReport
+from .report import AxisWork, LayerReport
 
 
 def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) -> LayerReport:
@@ -29,3 +29,83 @@ def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) ->
     cost = layer.cost(x, y)
     return LayerReport(layer.type_name, tuple(sizes), out, tuple(axes), x, y, cost.params,
                        cost.connections, neurons(y), cost.macs)
+
+
+def propagate(spec):
+    """One pass over the expanded spec: every node's output shape and cost, then totals.
+
+    Linear in the number of layers.  Problems are collected (a failed node's
+    dependents are skipped, independent faults still reported) and raised
+    together as a SpecError.
+    """
+    from .diagnostics import Diagnostic, SpecError
+    from .layers import Problem
+    from .result import LayerResult, Result, Totals
+
+    nodes, path = spec.nodes, spec.path
+    if spec.input_shape is None:
+        raise SpecError([])
+    shapes: list = [None] * len(nodes)
+    rows, problems = [], []
+    names = [n.name for n in nodes]
+    totals = [0, 0, 0, 0, 0]
+    depth_of = [len(n.groups) for n in nodes]
+    for i, node in enumerate(nodes):
+        xs = tuple(spec.input_shape if j < 0 else shapes[j] for j in node.inputs)
+        if any(x is None for x in xs):
+            continue  # an input failed and was reported already
+        layer = node.layer
+        try:
+            y = layer.output_shape(xs if layer.merges else xs[0])
+            cost = layer.cost(xs if layer.merges else xs[0], y)
+        except Problem as p:
+            line, col = node.field_pos.get(p.field, (node.line, node.column))
+            shapes_in = " and ".join(str(list(x)) for x in xs)
+            message = f"{node.name}: {p.message} (input {shapes_in}"
+            message += f"; {node.context})" if node.context else ")"
+            problems.append(Diagnostic(path, line, col, p.code, "error", message, p.hint))
+            continue
+        shapes[i] = y
+        n = neurons(y)
+        row = LayerResult(i, node.name, layer.type_name,
+                          tuple("input" if j < 0 else names[j] for j in node.inputs), xs, y,
+                          cost.params, cost.non_trainable_params, cost.connections, n,
+                          cost.macs, depth_of[i],
+                          xs[0][0] if layer.type_name == "linear" else None, False, node.line)
+        rows.append(row)
+        totals[0] += cost.params
+        totals[1] += cost.non_trainable_params
+        totals[2] += cost.connections
+        totals[3] += n
+        totals[4] += cost.macs
+    if problems:
+        raise SpecError(problems)
+    return Result(spec.name, spec.input_shape, shapes[-1] if nodes else spec.input_shape,
+                  tuple(rows), _group_rows(spec, rows), Totals(*totals), path,
+                  spec.description, spec.source)
+
+
+def _group_rows(spec, rows):
+    """Each block instance or branch construct as one row: the sums of its layers and the
+    output of its last one.  O(layers x nesting)."""
+    from .result import LayerResult
+    acc = {}
+    for row, node in zip(rows, spec.nodes):
+        for gid in node.groups:
+            a = acc.get(gid)
+            if a is None:
+                acc[gid] = [row.index, row.input_shapes, row.output_shape, row.params,
+                            row.non_trainable_params, row.connections, row.neurons, row.macs]
+            else:
+                a[2] = row.output_shape
+                a[3] += row.params
+                a[4] += row.non_trainable_params
+                a[5] += row.connections
+                a[6] += row.neurons
+                a[7] += row.macs
+    out = []
+    for gid, a in sorted(acc.items()):
+        g = spec.groups[gid]
+        out.append(LayerResult(a[0], g.name, g.type, (), a[1], a[2], a[3], a[4], a[5], a[6],
+                               a[7], g.depth, None, True, g.line))
+    return tuple(out)

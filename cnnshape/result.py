@@ -1,65 +1,101 @@
 """Results: frozen plain data that the engine hands out and renderers read.
 
-Imports nothing of cnnshape, so a renderer never reaches into the engine.
+Imports nothing of cnnshape but report.py (plain data too), so a renderer never
+reaches into the engine.
 """
-from typing import NamedTuple
+from dataclasses import dataclass
 
-FLOPS_PER_MAC = 2  # one multiply and one add; FLOPs are always labelled as such
-
-
-class AxisWork(NamedTuple):
-    """The arithmetic of one spatial axis of one windowed layer, kept for --explain.
-
-    NamedTuples (immutable like the frozen dataclasses) keep ``cnnshape conv`` start-up cheap.
-    """
-    size: int
-    kernel: int
-    stride: int
-    pad_begin: int
-    pad_end: int
-    dilation: int
-    out: int
-    padding_mode: str = ""           # 'same', 'valid', 'full' or '' for explicit
-    ceil_mode: bool = False
-    transposed: bool = False
-    output_padding: int = 0
-    unread: tuple[tuple[int, int], ...] | None = ()  # inclusive 0-based runs never read;
-    # None when the axis is too long to list them
-
-    @property
-    def numerator(self) -> int:
-        """W + p_begin + p_end - d*(F-1) - 1: what the stride divides."""
-        return self.size + self.pad_begin + self.pad_end - self.dilation * (self.kernel - 1) - 1
+from .report import FLOPS_PER_MAC  # plain data too; defined once
 
 
-class LayerReport(NamedTuple):
-    """One layer on its own, as ``cnnshape conv`` and ``cnnshape pool`` report it.
-
-    Shapes and counts are None when the channels were not given.
-    """
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    """One row: a layer, or (``group``) a block or branch construct standing for its layers."""
+    index: int
+    name: str
     type: str
-    input_size: tuple[int, ...]
-    output_size: tuple[int, ...]
-    axes: tuple[AxisWork, ...]
-    input_shape: tuple[int, ...] | None = None
-    output_shape: tuple[int, ...] | None = None
-    params: int | None = None
-    connections: int | None = None
-    neurons: int | None = None
-    macs: int | None = None
-
-    @property
-    def flops(self) -> int | None:
-        return None if self.macs is None else FLOPS_PER_MAC * self.macs
+    inputs: tuple[str, ...]
+    input_shapes: tuple[tuple[int, ...], ...]
+    output_shape: tuple[int, ...]
+    params: int
+    non_trainable_params: int
+    connections: int
+    neurons: int
+    macs: int
+    depth: int = 0
+    in_features: int | None = None
+    group: bool = False
+    line: int = 0
 
     def to_dict(self) -> dict:
-        d = {"type": self.type, "input_size": list(self.input_size),
-             "output_size": list(self.output_size),
-             "padding": [[a.pad_begin, a.pad_end] for a in self.axes],
-             "unread": [None if a.unread is None else [list(r) for r in a.unread]
-                        for a in self.axes]}
-        if self.output_shape is not None:
-            d.update(input_shape=list(self.input_shape), output_shape=list(self.output_shape),
-                     params=self.params, connections=self.connections, neurons=self.neurons,
-                     macs=self.macs, flops=self.flops)
+        d = {"name": self.name, "type": self.type, "inputs": list(self.inputs),
+             "input_shape": (list(self.input_shapes[0]) if len(self.input_shapes) == 1
+                             else [list(s) for s in self.input_shapes]),
+             "output_shape": list(self.output_shape), "params": self.params,
+             "non_trainable_params": self.non_trainable_params,
+             "connections": self.connections, "neurons": self.neurons, "macs": self.macs,
+             "depth": self.depth}
+        if self.in_features is not None:
+            d["in_features"] = self.in_features
+        if self.group:
+            d["group"] = True
+        if self.line:
+            d["line"] = self.line
         return d
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    params: int
+    non_trainable_params: int
+    connections: int
+    neurons: int
+    macs: int
+
+    @property
+    def flops(self) -> int:
+        return FLOPS_PER_MAC * self.macs
+
+    @property
+    def total_params(self) -> int:
+        return self.params + self.non_trainable_params
+
+    @property
+    def param_bytes(self) -> int:
+        """Parameter memory in float32: 4 bytes per parameter, trainable or not."""
+        return 4 * self.total_params
+
+    def to_dict(self) -> dict:
+        return {"params": self.params, "non_trainable_params": self.non_trainable_params,
+                "total_params": self.total_params, "connections": self.connections,
+                "neurons": self.neurons, "macs": self.macs, "flops": self.flops,
+                "param_bytes_float32": self.param_bytes}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A whole network: its layers in execution order (leaves), group rows, and totals."""
+    name: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    layers: tuple[LayerResult, ...]
+    groups: tuple[LayerResult, ...]
+    totals: Totals
+    path: str = ""
+    description: str = ""
+    source: str = ""
+
+    def rows(self, depth: int | None = None) -> tuple[LayerResult, ...]:
+        """Leaves, or with ``depth`` (1 = top level only) the groups at that depth standing
+        in for their layers; in execution order."""
+        if depth is None:
+            return self.layers
+        shown = [r for r in self.layers if r.depth < depth]
+        shown += [g for g in self.groups if g.depth == depth - 1]
+        return tuple(sorted(shown, key=lambda r: (r.index, not r.group)))
+
+    def to_dict(self, depth: int | None = None) -> dict:
+        return {"name": self.name, "input_shape": list(self.input_shape),
+                "output_shape": list(self.output_shape),
+                "layers": [r.to_dict() for r in self.rows(depth)],
+                "totals": self.totals.to_dict()}

@@ -192,6 +192,99 @@ class Padding(Kind):
         return ((p, p),) * dims
 
 
+class OptionalCount(Kind):
+    """A positive int, or left out (null)."""
+    schema = {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 1}]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        return None if value is None else Count.parse(value, name, dims)
+
+
+class Int(Kind):
+    """Any int (a dimension index such as softmax's dim)."""
+    schema = {"type": "integer"}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Problem("CS104", f"{name} must be an integer, got {_show(value)}", "", name)
+        return value
+
+
+class Number(Kind):
+    """A real number >= 0 (a probability, a slope, an epsilon)."""
+    schema = {"type": "number", "minimum": 0}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise Problem("CS104", f"{name} must be a number, got {_show(value)}", "", name)
+        if value < 0:
+            raise Problem("CS105", f"{name} must be at least 0, got {value}", "", name)
+        return value
+
+
+class Probability(Number):
+    """A probability in [0, 1]."""
+    schema = {"type": "number", "minimum": 0, "maximum": 1}
+
+    @staticmethod
+    def parse(value, name, dims):
+        value = Number.parse(value, name, dims)
+        if value > 1:
+            raise Problem("CS105", f"{name} is a probability, at most 1, got {value}", "", name)
+        return value
+
+
+class Text(Kind):
+    """A string."""
+    schema = {"type": "string"}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if not isinstance(value, str):
+            raise Problem("CS104", f"{name} must be a string, got {_show(value)}", "", name)
+        return value
+
+
+class Names(Kind):
+    """A list of layer names (or one name); the graph resolves them."""
+    schema = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise Problem("CS104", f"{name} must be a layer name or a list of them, got "
+                      f"{_show(value)}", "", name)
+
+
+class Table(Kind):
+    """A list with, per output map, the list of input maps it reads (LeNet-5's Table I)."""
+    schema = {"type": "array", "items": {"type": "array", "items": {"type": "integer",
+                                                                     "minimum": 0}}}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if not isinstance(value, (list, tuple)) or not value:
+            raise Problem("CS104", f"{name} must be a non-empty list of lists of input map "
+                          f"indices, got {_show(value)}", "", name)
+        rows = []
+        for row in value:
+            if not isinstance(row, (list, tuple)) or not row:
+                raise Problem("CS104", f"{name}: each output map lists the input maps it reads, "
+                              f"got {_show(row)}", "e.g. [0, 1, 2]", name)
+            ints = tuple(_int(v, name, 0, "an input map index (0-based)") for v in row)
+            if len(set(ints)) != len(ints):
+                raise Problem("CS105", f"{name}: output map {len(rows)} lists an input map "
+                              "twice", "", name)
+            rows.append(ints)
+        return tuple(rows)
+
+
 class Bool(Kind):
     schema = {"type": "boolean"}
 
@@ -228,7 +321,10 @@ class Cost(NamedTuple):
 class Layer:
     """Base of every layer kind.  ``dims`` is the number of spatial axes, or None."""
     type_name = "layer"
-    dims = None  # spatial axes; a class attribute, not a field
+    dims = None     # spatial axes; a class attribute, not a field
+    primary = None  # the field a bare number sets in the inline form: "conv2d 32" -> out_channels
+    prefix = None   # automatic names: prefix + counter (conv1, pool1); None: the type name
+    merges = False  # True: takes several inputs (concat, add)
 
     def __post_init__(self):
         problems = []
@@ -299,7 +395,7 @@ def neurons(shape: Shape) -> int:
 
 #: Modules that define layer kinds, imported on first need, most used first, so
 #: ``cnnshape conv`` loads only the convolutions (start-up is a feature).
-KIND_MODULES = ("conv", "pool", "transposed")
+KIND_MODULES = ("conv", "pool", "transposed", "dense", "elementwise", "merge", "lenet")
 
 
 def kind(name: str) -> type[Layer] | None:

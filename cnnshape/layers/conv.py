@@ -88,6 +88,8 @@ class Windowed(Layer):
 @dataclass(frozen=True, kw_only=True)
 class ConvNd(Windowed):
     """Matches torch.nn.ConvNd; padding also takes TF's 'same' with any stride."""
+    primary = "out_channels"
+    prefix = "conv"
     out_channels: Count = field(metadata=doc("number of filters K"))
     kernel_size: PerAxis = field(metadata=doc("window F, an int or one per axis"))
     stride: PerAxis = field(default=1, metadata=doc("step S between windows"))

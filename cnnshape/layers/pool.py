@@ -22,6 +22,8 @@ from .conv import Axis, Windowed
 @dataclass(frozen=True, kw_only=True)
 class PoolNd(Windowed):
     """torch.nn.MaxPoolNd / AvgPoolNd; padding also takes TF's 'same'."""
+    primary = "kernel_size"
+    prefix = "pool"
     kernel_size: PerAxis = field(metadata=doc("window F, an int or one per axis"))
     stride: PerAxisOrKernel = field(default=None, metadata=doc("step S; defaults to kernel_size"))
     padding: Padding = field(default=0, metadata=doc(
@@ -110,6 +112,8 @@ class AvgPool3d(AvgPoolNd):
 @dataclass(frozen=True, kw_only=True)
 class AdaptivePoolNd(Layer):
     """torch.nn.AdaptiveAvg/MaxPoolNd: the output size is given, the windows adapt."""
+    primary = "output_size"
+    prefix = "pool"
     output_size: PerAxis = field(metadata=doc("output size, an int or one per axis"))
 
     def output_shape(self, x: Shape) -> Shape:
@@ -133,6 +137,7 @@ class GlobalPool(Layer):
 
     Like torch's AdaptiveAvgPool(1) / Keras GlobalAveragePooling with keepdims.
     """
+    prefix = "pool"
 
     def output_shape(self, x: Shape) -> Shape:
         if len(x) < 2:

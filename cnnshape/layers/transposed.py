@@ -10,6 +10,7 @@ from .conv import ConvNd
 @dataclass(frozen=True, kw_only=True)
 class ConvTransposeNd(ConvNd):
     """Matches torch.nn.ConvTransposeNd: the gradient of a conv, which grows the map."""
+    prefix = "deconv"
     output_padding: NonNegPerAxis = field(default=0, metadata=doc(
         "extra rows/columns added at the end; smaller than stride or dilation"))
 

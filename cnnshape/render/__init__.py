@@ -5,6 +5,23 @@ Each format lives in its own module, imported only when asked for, so
 """
 
 LAYER_FORMATS = ("table", "json", "plain")
+MODEL_FORMATS = ("table", "json", "csv", "markdown")
+
+
+def render_model(result, fmt: str = "table", *, depth: int | None = None,
+                 color: bool = False, width: int | None = None) -> str:
+    """Render a Result (``cnnshape model``); ``depth`` collapses blocks below that level."""
+    if fmt == "json":
+        from .json import dumps
+        return dumps(result.to_dict(depth))
+    if fmt == "csv":
+        from .flat import model_csv
+        return model_csv(result, depth)
+    if fmt == "markdown":
+        from .flat import model_markdown
+        return model_markdown(result, depth)
+    from .table import model_table
+    return model_table(result, depth, color=color, width=width)
 
 
 def render_layer(report, fmt: str = "table", *, explain: bool = False, color: bool = False,
@@ -24,3 +41,11 @@ def render_layer(report, fmt: str = "table", *, explain: bool = False, color: bo
         from .table import layer_table
         text = layer_table(report, color=color, width=width, collapse=collapse)
     return (explain_text(report) + "\n\n" + text) if explain else text
+
+
+def render_zoo(entries, fmt: str = "table") -> str:
+    if fmt == "json":
+        from .json import dumps
+        return dumps([{"name": n, "description": d, "source": s} for n, d, s in entries])
+    width = max(len(n) for n, _, _ in entries)
+    return "\n".join(f"{n:<{width}}  {d}\n{'':<{width}}  source: {s}" for n, d, s in entries)

@@ -21,7 +21,7 @@ def plain(report, collapse: bool = False) -> str:
 
 
 def _decimal(num: int, den: int) -> str:
-    """num / den in decimals, exact where it ends within 4 places (213 / 4 = 53.25), else 7.333..."""
+    """num / den in decimals: exact where it ends within 4 places (213 / 4 = 53.25), else cut"""
     whole, rest = divmod(num, den)
     digits = ""
     for _ in range(4):

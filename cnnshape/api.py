@@ -1,0 +1,59 @@
+"""The library entry point: analyze(spec) -> Result."""
+from pathlib import Path
+
+
+def zoo_dir() -> Path:
+    """Where the shipped specs are: inside the installed package, or specs/ in a checkout."""
+    here = Path(__file__).parent
+    for candidate in (here / "specs", here.parent / "specs"):
+        if candidate.is_dir():
+            return candidate
+    return here / "specs"
+
+
+def zoo_names() -> list[str]:
+    return sorted(p.stem for p in zoo_dir().glob("*.yaml"))
+
+
+def resolve(source) -> str | dict:
+    """A path as given, or a zoo name (``vgg16``) turned into its file."""
+    if isinstance(source, dict):
+        return source
+    p = Path(source)
+    if not p.exists() and p.suffix == "" and (zoo_dir() / f"{source}.yaml").exists():
+        return str(zoo_dir() / f"{source}.yaml")
+    return str(source)
+
+
+def analyze(spec, input_shape=None):
+    """Shapes and costs of every layer of ``spec``: a path, a zoo name, or a dict in the
+    YAML's structure.  ``input_shape`` overrides the spec's input.  Raises SpecError."""
+    from .graph import propagate
+    from .spec import load_spec
+    return propagate(load_spec(resolve(spec), input_shape=input_shape))
+
+
+def load(args, input_shape=None):
+    """The model command's SPEC: one path or zoo name, or else layers written inline
+    (which need ``input_shape``)."""
+    from .spec import inline_spec, load_spec
+    first = resolve(args[0])
+    if len(args) == 1 and (Path(first).suffix in (".yaml", ".yml") or Path(first).is_file()):
+        return load_spec(first, input_shape=input_shape)
+    if input_shape is None:
+        from .diagnostics import Diagnostic, SpecError
+        raise SpecError([Diagnostic("<command line>", 0, 0, "CS000", "error",
+                                    f"no spec file or zoo network named {args[0]!r}",
+                                    "give a YAML file, a name from 'cnnshape zoo', or "
+                                    "--input CxHxW followed by inline layers")])
+    return inline_spec(args, input_shape)
+
+
+def zoo_entries() -> list[tuple[str, str, str]]:
+    """(name, description, source) of every shipped spec."""
+    from .spec import load_spec
+    out = []
+    for name in zoo_names():
+        spec = load_spec(str(zoo_dir() / f"{name}.yaml"))
+        out.append((name, spec.description, spec.source))
+    return out

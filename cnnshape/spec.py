@@ -1,0 +1,708 @@
+"""Specs: YAML text (or a dict of the same structure) -> a flat list of positioned nodes.
+
+The only module that imports yaml, and the only one that adds 1 to PyYAML's 0-based
+marks.  Repeats, blocks, branches and named inputs are expanded here, in one pass,
+so the engine sees a plain list whose inputs always point backwards (a cycle
+cannot be written).  Every fault becomes a Diagnostic with the spec's own line
+and column.
+"""
+import re
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic, SpecError
+
+#: Expanded layers one spec may produce: repeat counts multiply, and a typo such as
+#: ``repeat: 1000000000`` must fail at once rather than fill the memory.
+MAX_LAYERS = 2_000_000
+#: YAML nesting deeper than this is refused before it is walked.
+MAX_DEPTH = 64
+TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect")
+RESERVED = ("type", "name", "inputs", "expect")
+SHORT = {"k": "kernel_size", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
+
+
+# --- positioned YAML ----------------------------------------------------------
+
+class PMap(dict):
+    """A mapping that remembers where it and each of its keys and values stand."""
+    __slots__ = ("pos", "key_pos", "val_pos")
+
+
+class PList(list):
+    """A list that remembers where it and each item stand."""
+    __slots__ = ("pos", "item_pos")
+
+
+NOWHERE = (0, 0)
+
+
+def where(value) -> tuple[int, int]:
+    return getattr(value, "pos", NOWHERE)
+
+
+def key_where(mapping, key) -> tuple[int, int]:
+    return getattr(mapping, "key_pos", {}).get(key, where(mapping))
+
+
+def val_where(mapping, key) -> tuple[int, int]:
+    return getattr(mapping, "val_pos", {}).get(key, key_where(mapping, key))
+
+
+def item_where(seq, i) -> tuple[int, int]:
+    positions = getattr(seq, "item_pos", None)
+    return positions[i] if positions else where(seq)
+
+
+def _loader():
+    import yaml
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str, path: str):
+    """Compose with the C loader where present and build positioned values from the nodes,
+    without a second parse.  Safe: only standard tags; duplicate keys are errors."""
+    yaml, loader = _loader()
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = getattr(e, "problem", None) or str(e)
+        raise SpecError([Diagnostic(path, line, col, "CS001", "error",
+                                    f"not valid YAML: {problem}",
+                                    "check the indentation and the quoting near here")])
+    except (ValueError, UnicodeDecodeError) as e:  # e.g. NUL bytes in binary junk
+        raise SpecError([Diagnostic(path, 1, 1, "CS001", "error",
+                                    f"not a YAML text: {e}", "a spec is a UTF-8 YAML file")])
+    if root is None:
+        raise SpecError([Diagnostic(path, 1, 1, "CS002", "error", "the spec is empty",
+                                    "write at least input: and layers:")])
+    return _Builder(path, yaml).build(root)
+
+
+class _Builder:
+    """Composed nodes -> PMap / PList / scalars; each node converted once (aliases share)."""
+
+    def __init__(self, path, yaml):
+        from yaml.constructor import SafeConstructor
+        self.path, self.yaml = path, yaml
+        self.constructor = SafeConstructor()
+        self.scalar = SafeConstructor.yaml_constructors
+        self.done: dict[int, object] = {}
+        self.problems: list[Diagnostic] = []
+        self.count = 0
+
+    def build(self, root):
+        value = self.node(root, 0)
+        if self.problems:
+            raise SpecError(self.problems)
+        return value
+
+    def fail(self, node, code, message, hint=""):
+        self.problems.append(Diagnostic(self.path, node.start_mark.line + 1,
+                                        node.start_mark.column + 1, code, "error", message,
+                                        hint))
+
+    def node(self, node, depth):
+        key = id(node)
+        if key in self.done:
+            return self.done[key]
+        self.count += 1
+        if self.count > 4 * MAX_LAYERS:
+            self.fail(node, "CS003", "the spec is too large", "")
+            raise SpecError(self.problems)
+        if depth > MAX_DEPTH:
+            self.fail(node, "CS003", f"nesting deeper than {MAX_DEPTH} levels",
+                      "a spec is a list of layers; flatten this structure")
+            raise SpecError(self.problems)
+        pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, self.yaml.ScalarNode):
+            build = self.scalar.get(node.tag)
+            if build is None:
+                self.fail(node, "CS004", f"the tag {node.tag} is not allowed in a spec",
+                          "specs hold plain values only")
+                return None
+            try:
+                value = build(self.constructor, node)
+            except Exception:  # a malformed timestamp or number with an explicit tag
+                self.fail(node, "CS004", f"cannot read {node.value!r} as {node.tag}")
+                return None
+        elif isinstance(node, self.yaml.SequenceNode):
+            value = PList()
+            value.pos, value.item_pos = pos, []
+            self.done[key] = value
+            for item in node.value:
+                value.append(self.node(item, depth + 1))
+                value.item_pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
+        else:
+            if node.tag not in ("tag:yaml.org,2002:map",):
+                self.fail(node, "CS004", f"the tag {node.tag} is not allowed in a spec")
+            value = PMap()
+            value.pos, value.key_pos, value.val_pos = pos, {}, {}
+            self.done[key] = value
+            for k_node, v_node in node.value:
+                if k_node.tag == "tag:yaml.org,2002:merge":
+                    self.fail(k_node, "CS004", "YAML merge keys (<<) are not supported",
+                              "write the fields out")
+                    continue
+                k = self.node(k_node, depth + 1)
+                if isinstance(k, (dict, list)):
+                    self.fail(k_node, "CS004", "a mapping key must be a plain value")
+                    continue
+                if k in value:
+                    line, col = value.key_pos[k]
+                    self.fail(k_node, "CS005", f"duplicate key {k!r} (first at line {line})",
+                              "YAML would silently keep only the last one; remove one")
+                    continue
+                value[k] = self.node(v_node, depth + 1)
+                value.key_pos[k] = (k_node.start_mark.line + 1, k_node.start_mark.column + 1)
+                value.val_pos[k] = (v_node.start_mark.line + 1, v_node.start_mark.column + 1)
+            return value
+        self.done[key] = value
+        return value
+
+
+# --- the expanded spec --------------------------------------------------------
+
+@dataclass(slots=True)
+class Node:
+    """One layer of the expanded network."""
+    name: str
+    layer: object
+    inputs: tuple[int, ...]     # indices of earlier nodes; -1 is the network input
+    line: int
+    column: int
+    field_pos: dict = field(default_factory=dict)
+    groups: tuple[int, ...] = ()  # enclosing group ids, outermost first
+    context: str = ""           # "in block instance inception3a (line 40)"
+
+
+@dataclass(slots=True)
+class Group:
+    """A block instance or a merge construct: a row that can stand for its layers."""
+    name: str
+    type: str
+    line: int
+    depth: int
+
+
+@dataclass(slots=True)
+class Spec:
+    path: str
+    name: str
+    description: str
+    source: str
+    input_shape: tuple[int, ...]
+    input_pos: tuple[int, int]
+    nodes: list[Node]
+    groups: list[Group]
+    expect: object = None
+
+
+def load_spec(source, path: str | None = None, input_shape=None) -> Spec:
+    """A spec from a path, YAML text or a dict; raises SpecError with every problem found."""
+    from pathlib import Path
+    if isinstance(source, dict):
+        data, label = source, path or "<dict>"
+    else:
+        p = Path(source)
+        label = path or str(source)
+        try:
+            raw = p.read_bytes()
+        except OSError as e:
+            raise SpecError([Diagnostic(label, 0, 0, "CS000", "error",
+                                        f"cannot read the spec: {e.strerror or e}", "")])
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SpecError([Diagnostic(label, 1, 1, "CS001", "error",
+                                        f"not a UTF-8 text file (byte {e.start})",
+                                        "a spec is a UTF-8 YAML file")])
+        data = parse_yaml(text, label)
+    return Expander(label).spec(data, input_shape)
+
+
+def inline_spec(layers, input_shape, name: str = "inline") -> Spec:
+    """The command line's quick chain: each argument is one inline layer string."""
+    data = {"name": name, "input": list(input_shape), "layers": list(layers)}
+    return Expander("<command line>").spec(data, None)
+
+
+VAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _scalar(token: str):
+    """An inline token's value: int, float, bool, null, 3x5 (per axis), 1,2 (list), or text."""
+    low = token.lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low in ("null", "none", "~"):
+        return None
+    if re.fullmatch(r"-?\d+", token):
+        return int(token)
+    if re.fullmatch(r"\d+(x\d+)+", low):
+        return [int(v) for v in low.split("x")]
+    if re.fullmatch(r"-?(\d+\.\d*|\.\d+|\d+)(e-?\d+)?", low):
+        return float(token)
+    if "," in token:
+        return [_scalar(t) for t in token.split(",") if t]
+    return token
+
+
+class Expander:
+    """Walks the spec once: blocks, repeats, branches and references become Nodes."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Diagnostic] = []
+        self.nodes: list[Node] = []
+        self.groups: list[Group] = []
+        self.blocks: dict = {}
+        self.block_pos: dict = {}
+        self.active: list[str] = []
+
+    # diagnostics
+    def error(self, pos, code, message, hint="", context=""):
+        line, col = pos
+        if context:
+            message = f"{message} ({context})"
+        self.problems.append(Diagnostic(self.path, line, col, code, "error", message, hint))
+
+    def spec(self, data, input_shape) -> Spec:
+        if not isinstance(data, dict):
+            self.error(where(data) if where(data) != NOWHERE else (1, 1), "CS010",
+                       "a spec is a mapping with input: and layers:",
+                       "see docs/spec.md for the format")
+            raise SpecError(self.problems)
+        for key in data:
+            if key not in TOP_KEYS:
+                self.error(key_where(data, key), "CS011", f"unknown top-level key {key!r}",
+                           _suggest(str(key), TOP_KEYS) or "allowed: " + ", ".join(TOP_KEYS))
+        shape = self.input_shape(data, input_shape)
+        blocks = data.get("blocks") or {}
+        if not isinstance(blocks, dict):
+            self.error(val_where(data, "blocks"), "CS012", "blocks: must be a mapping of "
+                       "block names to definitions")
+        else:
+            for bname, body in blocks.items():
+                self.define_block(blocks, bname, body)
+        layers = data.get("layers")
+        if layers is None:
+            self.error(where(data) if "layers" not in data else val_where(data, "layers"),
+                       "CS013", "the spec has no layers", "add layers: with a list of layers")
+        elif not isinstance(layers, list):
+            self.error(val_where(data, "layers"), "CS013", "layers: must be a list")
+        else:
+            scope = Scope(prefix="", names={"input": -1}, counters={}, args={}, input=-1,
+                          groups=(), context="")
+            self.sequence(layers, scope, -1)
+        name = data.get("name", "")
+        if self.problems:
+            raise SpecError(self.problems)
+        return Spec(self.path, str(name or ""), str(data.get("description", "") or ""),
+                    str(data.get("source", "") or ""), shape,
+                    val_where(data, "input") if "input" in data else where(data), self.nodes,
+                    self.groups, data.get("expect"))
+
+    def input_shape(self, data, override):
+        if override is not None:
+            return tuple(override)
+        if "input" not in data:
+            self.error(where(data) if where(data) != NOWHERE else (1, 1), "CS014",
+                       "the spec has no input shape",
+                       "add input: [C, H, W] (channels first, no batch), e.g. [3, 224, 224]")
+            return None
+        shape = data["input"]
+        if isinstance(shape, str):
+            shape = _scalar(shape)
+        pos = val_where(data, "input")
+        if isinstance(shape, int) and not isinstance(shape, bool):
+            shape = [shape]
+        ok = (isinstance(shape, list) and 1 <= len(shape) <= 4 and
+              all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2**31 - 1
+                  for v in shape))
+        if not ok:
+            self.error(pos, "CS014", f"input must be a list of 1 to 4 positive integers, got "
+                       f"{shape!r}", "channels first, no batch: [1, 28, 28], [3, 224, 224], "
+                       "[C, L] or [C, D, H, W]")
+            return None
+        return tuple(shape)
+
+    def define_block(self, blocks, bname, body):
+        pos = key_where(blocks, bname)
+        from .layers import all_kinds
+        if bname in all_kinds():
+            self.error(pos, "CS015", f"block {bname!r} has the name of a layer type",
+                       "rename the block")
+            return
+        if not isinstance(bname, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", bname):
+            self.error(pos, "CS015", f"block name {bname!r} must be a plain identifier")
+            return
+        if isinstance(body, list):
+            body = {"layers": body}
+        if not isinstance(body, dict) or not isinstance(body.get("layers"), list):
+            self.error(pos, "CS015", f"block {bname!r} needs layers: (a list)",
+                       "blocks: {name: {params: [a, b], layers: [...]}}")
+            return
+        params = {}
+        for i, p in enumerate(body.get("params") or []):
+            if isinstance(p, str):
+                params[p] = _REQUIRED
+            elif isinstance(p, dict) and len(p) == 1:
+                (k, v), = p.items()
+                params[str(k)] = v
+            else:
+                self.error(item_where(body.get("params"), i), "CS015", "a block parameter is "
+                           "a name or {name: default}")
+        for k in body:
+            if k not in ("params", "layers", "description"):
+                self.error(key_where(body, k), "CS015", f"unknown key {k!r} in block {bname!r}",
+                           "a block has params:, layers: and description:")
+        self.blocks[bname] = (params, body["layers"])
+        self.block_pos[bname] = pos
+
+    # --- walking layers ---
+    def sequence(self, items, scope, prev: int) -> int:
+        """Expand a list of layer items in ``scope`` after node ``prev``; returns the last."""
+        if not isinstance(items, list):
+            self.error(where(items), "CS016", "expected a list of layers", "", scope.context)
+            return prev
+        for i, item in enumerate(items):
+            prev = self.item(item, item_where(items, i), scope, prev)
+            if len(self.nodes) > MAX_LAYERS:
+                self.error(item_where(items, i), "CS017", f"the spec expands to more than "
+                           f"{MAX_LAYERS:,} layers", "check the repeat counts", scope.context)
+                raise SpecError(self.problems)
+        return prev
+
+    def item(self, item, pos, scope, prev) -> int:
+        if isinstance(item, str):
+            parsed = self.inline(item, pos, scope)
+            if parsed is None:
+                return prev
+            kind, fields, extra = parsed
+            return self.use(kind, fields, extra, pos, {}, scope, prev)
+        if not isinstance(item, dict) or not item:
+            self.error(pos, "CS016", f"a layer is a string or a mapping, got {item!r}",
+                       "e.g. - conv2d 32 k3   or   - {type: conv2d, out_channels: 32, "
+                       "kernel_size: 3}", scope.context)
+            return prev
+        if "repeat" in item:
+            return self.repeat(item, pos, scope, prev)
+        if "type" in item:
+            fields = {k: v for k, v in item.items() if k not in RESERVED}
+            extra = {k: item[k] for k in RESERVED if k in item and k != "type"}
+            positions = {k: key_where(item, k) for k in item}
+            kind = self.subst(item["type"], scope, val_where(item, "type"))
+            return self.use(kind, fields, extra, pos, positions, scope, prev)
+        keys = [k for k in item if k not in RESERVED]
+        if len(keys) == 1:
+            kind = keys[0]
+            body = item[kind]
+            extra = {k: item[k] for k in RESERVED if k in item}
+            if kind in ("concat", "add") and isinstance(body, list):
+                return self.branches(kind, body, val_where(item, kind), pos, extra, scope,
+                                     prev)
+            if isinstance(body, dict):
+                fields = {k: v for k, v in body.items() if k not in RESERVED}
+                extra.update({k: body[k] for k in RESERVED if k in body and k != "type"})
+                positions = {k: key_where(body, k) for k in body}
+            elif body is None:
+                fields, positions = {}, {}
+            else:
+                fields, positions = {"$primary": body}, {"$primary": val_where(item, kind)}
+            return self.use(kind, fields, extra, pos, positions, scope, prev)
+        self.error(pos, "CS016", "a layer mapping needs type: (or a single key naming the "
+                   "layer type or block)", "e.g. {type: conv2d, out_channels: 32, "
+                   "kernel_size: 3}", scope.context)
+        return prev
+
+    def inline(self, text, pos, scope):
+        """``conv2d 32 k5 s2 padding=same`` -> (kind, fields, extra)."""
+        text = self.subst(text, scope, pos)
+        if not isinstance(text, str):
+            return None
+        tokens = text.split()
+        if not tokens:
+            self.error(pos, "CS016", "an empty layer string", "", scope.context)
+            return None
+        kind, fields, extra = tokens[0], {}, {}
+        for tok in tokens[1:]:
+            if "=" in tok:
+                key, _, value = tok.partition("=")
+                value = _scalar(value)
+                if key in ("name", "inputs"):
+                    extra[key] = value
+                else:
+                    fields[key] = value
+            elif tok[0].isdigit() or tok[0] in "-.":
+                fields.setdefault("$positional", []).append(_scalar(tok))
+            elif tok[0] in SHORT and len(tok) > 1 and (tok[1].isdigit()):
+                fields[SHORT[tok[0]]] = _scalar(tok[1:])
+            else:
+                fields.setdefault("$positional", []).append(_scalar(tok))
+        return kind, fields, extra
+
+    def subst(self, value, scope, pos):
+        """Replace $name with the block's arguments."""
+        if isinstance(value, list):
+            return [self.subst(v, scope, pos) for v in value]
+        if not isinstance(value, str) or "$" not in value:
+            return value
+        whole = VAR.fullmatch(value)
+        if whole:
+            name = whole.group(1)
+            if name in scope.args:
+                return scope.args[name]
+            self.error(pos, "CS018", f"unknown parameter ${name}",
+                       _params_hint(scope), scope.context)
+            return None
+
+        def one(m):
+            name = m.group(1)
+            if name not in scope.args:
+                self.error(pos, "CS018", f"unknown parameter ${name}", _params_hint(scope),
+                           scope.context)
+                return m.group(0)
+            v = scope.args[name]
+            return "x".join(map(str, v)) if isinstance(v, list) else str(v)
+        return VAR.sub(one, value)
+
+    def use(self, kind, fields, extra, pos, positions, scope, prev) -> int:
+        """A layer type or a block, with its fields or arguments."""
+        from .layers import all_kinds
+        kinds = all_kinds()
+        if not isinstance(kind, str):
+            self.error(pos, "CS101", f"type must be a layer type name, got {kind!r}", "",
+                       scope.context)
+            return prev
+        fields = {k: self.subst(v, scope, positions.get(k, pos)) for k, v in fields.items()}
+        inputs = self.references(extra.get("inputs"), positions.get("inputs", pos), scope, prev)
+        if inputs is None:
+            return prev
+        if kind in self.blocks:
+            return self.block(kind, fields, extra, pos, positions, scope, inputs)
+        cls = kinds.get(kind)
+        if cls is None:
+            names = list(kinds) + list(self.blocks)
+            hint = _suggest(kind, names) or "see cnnshape schema, or docs/spec.md, for the types"
+            self.error(positions.get("type", pos), "CS101", f"unknown layer type {kind!r}",
+                       hint, scope.context)
+            return prev
+        fields = self.positional(cls, fields, pos, scope)
+        if fields is None:
+            return prev
+        from .layers import Problems
+        try:
+            layer = cls.build(fields)
+        except Problems as e:
+            for p in e.problems:
+                self.error(positions.get(p.field, pos), p.code, p.message, p.hint, scope.context)
+            return prev
+        if cls.merges and len(inputs) < 2:
+            self.error(pos, "CS019", f"{kind} joins several paths but has one input",
+                       f"give inputs: [a, b] naming earlier layers, or write {kind}: with a "
+                       "list of branches", scope.context)
+            return prev
+        if not cls.merges and len(inputs) != 1:
+            self.error(positions.get("inputs", pos), "CS019", f"{kind} takes one input, got "
+                       f"{len(inputs)}", "only concat and add join paths", scope.context)
+            return prev
+        name = self.name(extra.get("name"), cls.prefix or kind, positions.get("name", pos),
+                         scope)
+        index = len(self.nodes)
+        self.nodes.append(Node(name, layer, inputs, pos[0], pos[1],
+                               {k: v for k, v in positions.items()}, scope.groups,
+                               scope.context))
+        if name is not None:
+            scope.names[name.rsplit(".", 1)[-1]] = index
+        return index
+
+    def positional(self, cls, fields, pos, scope):
+        """Bare values go to the kind's primary field; shorthand letters were mapped already."""
+        values = fields.pop("$positional", []) + (
+            [fields.pop("$primary")] if "$primary" in fields else [])
+        if not values:
+            return fields
+        if cls.primary is None or len(values) > 1:
+            what = f"its main field is {cls.primary}" if cls.primary else "it takes no bare value"
+            self.error(pos, "CS016", f"{cls.type_name}: cannot place {values!r}; {what}",
+                       "write field=value, e.g. kernel_size=3", scope.context)
+            return None
+        if cls.primary in fields:
+            self.error(pos, "CS016", f"{cls.type_name}: {cls.primary} is given twice", "",
+                       scope.context)
+            return None
+        fields[cls.primary] = values[0]
+        return fields
+
+    def name(self, given, prefix, pos, scope):
+        if given is not None:
+            if not isinstance(given, str) or not re.fullmatch(r"[A-Za-z_][\w\-]*", given):
+                self.error(pos, "CS020", f"a layer name is a plain identifier, got {given!r}",
+                           "", scope.context)
+                return None
+            if given in scope.names or given in ("input", "previous"):
+                self.error(pos, "CS020", f"the name {given!r} is used twice",
+                           "names are unique within a block or the spec", scope.context)
+                return None
+            return scope.prefix + given
+        n = scope.counters.get(prefix, 0) + 1
+        while f"{prefix}{n}" in scope.names:
+            n += 1
+        scope.counters[prefix] = n
+        return f"{scope.prefix}{prefix}{n}"
+
+    def references(self, refs, pos, scope, prev):
+        if refs is None:
+            return (prev,)
+        refs = [refs] if isinstance(refs, str) else refs
+        if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
+            self.error(pos, "CS021", f"inputs must be a layer name or a list of them, got "
+                       f"{refs!r}", "", scope.context)
+            return None
+        out = []
+        for r in refs:
+            if r == "previous":
+                out.append(prev)
+            elif r in scope.names:
+                out.append(scope.names[r])
+            else:
+                self.error(pos, "CS021", f"no earlier layer is named {r!r}",
+                           (_suggest(r, scope.names) or "inputs name layers above this one, "
+                            "'input' or 'previous'; so a cycle cannot be written"),
+                           scope.context)
+                return None
+        return tuple(out)
+
+    def group(self, name, type_, pos, scope):
+        gid = len(self.groups)
+        self.groups.append(Group(name, type_, pos[0], len(scope.groups)))
+        return gid
+
+    def block(self, bname, fields, extra, pos, positions, scope, inputs) -> int:
+        params, body = self.blocks[bname]
+        if bname in self.active:
+            self.error(pos, "CS022", f"block {bname!r} uses itself (through "
+                       f"{' -> '.join(self.active + [bname])})",
+                       "a block cannot contain itself", scope.context)
+            return inputs[0]
+        if len(inputs) != 1:
+            self.error(pos, "CS019", f"block {bname!r} takes one input", "", scope.context)
+            return inputs[0]
+        args = dict(zip(params, fields.pop("$positional", [])))
+        if "$primary" in fields:
+            primary = fields.pop("$primary")
+            if params:
+                args[next(iter(params))] = primary
+        for k, v in fields.items():
+            if k not in params:
+                self.error(positions.get(k, pos), "CS023", f"block {bname!r} has no parameter "
+                           f"{k!r}", _suggest(k, params) or f"its parameters: "
+                           f"{', '.join(params) or 'none'}", scope.context)
+                return inputs[0]
+            args[k] = v
+        for k, default in params.items():
+            if k not in args:
+                if default is _REQUIRED:
+                    self.error(pos, "CS023", f"block {bname!r} needs its parameter {k!r}",
+                               f"its parameters, in order: {', '.join(params)}", scope.context)
+                    return inputs[0]
+                args[k] = default
+        name = self.name(extra.get("name"), bname, positions.get("name", pos), scope)
+        if name is None:
+            return inputs[0]
+        gid = self.group(name, bname, pos, scope)
+        context = f"in {name}, a {bname} block used at line {pos[0]}"
+        inner = Scope(prefix=name + ".", names={"input": inputs[0]}, counters={}, args=args,
+                      input=inputs[0], groups=scope.groups + (gid,), context=context)
+        self.active.append(bname)
+        last = self.sequence(body, inner, inputs[0])
+        self.active.pop()
+        scope.names[name.rsplit(".", 1)[-1]] = last
+        return last
+
+    def repeat(self, item, pos, scope, prev) -> int:
+        count = self.subst(item["repeat"], scope, val_where(item, "repeat"))
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            self.error(val_where(item, "repeat"), "CS024", f"repeat must be a positive "
+                       f"integer, got {count!r}", "", scope.context)
+            return prev
+        body = item.get("layers")
+        extra = set(item) - {"repeat", "layers"}
+        if extra or not isinstance(body, list):
+            self.error(pos, "CS024", "a repeat is {repeat: N, layers: [...]}",
+                       f"unexpected: {', '.join(map(str, extra))}" if extra else "",
+                       scope.context)
+            return prev
+        if count * max(len(body), 1) + len(self.nodes) > MAX_LAYERS:
+            self.error(val_where(item, "repeat"), "CS017", f"repeat {count:,} would expand to "
+                       f"more than {MAX_LAYERS:,} layers", "check the count", scope.context)
+            return prev
+        for _ in range(count):
+            before = len(self.problems)
+            prev = self.sequence(body, scope, prev)
+            if len(self.problems) > before:
+                break  # one report per fault, not one per repetition
+        return prev
+
+    def branches(self, kind, body, body_pos, pos, extra, scope, prev) -> int:
+        """``concat: [[path], [path], ...]`` or ``add:``; an empty path is the identity."""
+        if len(body) < 2:
+            self.error(body_pos, "CS019", f"{kind} needs at least two branches", "",
+                       scope.context)
+            return prev
+        name = self.name(extra.get("name"), kind, pos, scope)
+        if name is None:
+            return prev
+        gid = self.group(name, kind, pos, scope)
+        ends = []
+        for i, branch in enumerate(body):
+            bpos = item_where(body, i)
+            inner = Scope(prefix=f"{name}.branch{i + 1}.", names=dict(scope.names),
+                          counters={}, args=scope.args, input=scope.input,
+                          groups=scope.groups + (gid,), context=scope.context)
+            if isinstance(branch, (str, dict)):
+                branch = [branch]
+            if branch is None:
+                branch = []
+            if not isinstance(branch, list):
+                self.error(bpos, "CS016", f"a branch is a list of layers, got {branch!r}", "",
+                           scope.context)
+                return prev
+            ends.append(self.sequence(branch, inner, prev))
+        from .layers import kind as layer_kind
+        index = len(self.nodes)
+        self.nodes.append(Node(name, layer_kind(kind)(), tuple(ends), pos[0], pos[1], {},
+                               scope.groups + (gid,), scope.context))
+        scope.names[name.rsplit(".", 1)[-1]] = index
+        return index
+
+
+_REQUIRED = object()
+
+
+@dataclass(slots=True)
+class Scope:
+    prefix: str
+    names: dict
+    counters: dict
+    args: dict
+    input: int
+    groups: tuple
+    context: str
+
+
+def _suggest(word: str, choices) -> str:
+    from difflib import get_close_matches
+    close = get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def _params_hint(scope) -> str:
+    return ("this block's parameters: " + ", ".join(scope.args)) if scope.args else \
+        "$name is a block parameter; it works inside blocks: only"
