@@ -19,6 +19,7 @@ MAX_DEPTH = 64
 TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect")
 RESERVED = ("type", "name", "inputs", "expect")
 SHORT = {"k": "kernel_size", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
+SHORT_OF = {v: k for k, v in SHORT.items()}
 
 
 # --- positioned YAML ----------------------------------------------------------
@@ -262,10 +263,14 @@ class Expander:
         self.blocks: dict = {}
         self.block_pos: dict = {}
         self.active: list[str] = []
+        self.seen: set = set()
 
     # diagnostics
     def error(self, pos, code, message, hint="", context=""):
         line, col = pos
+        if (line, col, code, message) in self.seen:
+            return  # a fault in a block body is reported once, not once per use
+        self.seen.add((line, col, code, message))
         if context:
             message = f"{message} ({context})"
         self.problems.append(Diagnostic(self.path, line, col, code, "error", message, hint))
@@ -598,6 +603,8 @@ class Expander:
             if params:
                 args[next(iter(params))] = primary
         for k, v in fields.items():
+            if k not in params and SHORT_OF.get(k) in params:
+                k = SHORT_OF[k]  # "s2" in a block's inline use sets its parameter s
             if k not in params:
                 self.error(positions.get(k, pos), "CS023", f"block {bname!r} has no parameter "
                            f"{k!r}", _suggest(k, params) or f"its parameters: "

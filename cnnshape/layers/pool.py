@@ -82,8 +82,8 @@ def _dims_family(base, stem: str, torch_name: str):
     made = []
     for dims in (1, 2, 3):
         name = f"{stem}{dims}d"
-        cls = type(name, (base,), {"__doc__": f"Matches torch.nn.{torch_name}{dims}d.",
-                                   "dims": dims})
+        cls = type(f"{torch_name}{dims}d", (base,),
+                   {"__doc__": f"Matches torch.nn.{torch_name}{dims}d.", "dims": dims})
         # no new fields: the base's dataclass methods serve, and start-up stays cheap
         made.append(register(name)(cls))
     return made

@@ -4,6 +4,9 @@ from io import StringIO
 
 def _console(color: bool, width: int | None):
     from rich.console import Console
+    if width is None and color:
+        import shutil
+        width = shutil.get_terminal_size().columns
     return Console(file=StringIO(), width=width or 100, force_terminal=color,
                    color_system="auto" if color else None, no_color=not color,
                    highlight=False, soft_wrap=False)
@@ -70,21 +73,23 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
     from rich.table import Table
     title = (f"{result.name or 'model'}: {shape(result.input_shape)} -> "
              f"{shape(result.output_shape)}")
+    rows = [(str(r.index + 1), r.name, type_label(r), shape(r.output_shape), f"{r.params:,}",
+             f"{r.connections:,}", f"{r.neurons:,}", f"{r.macs:,}") for r in result.rows(depth)]
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column("#", justify="right")
-    for name in ("name", "type", "output shape"):
-        t.add_column(name, no_wrap=name != "name")
-    for name in ("params", "connections", "neurons", "MACs"):
-        t.add_column(name, justify="right")
-    for row in result.rows(depth):
-        t.add_row(str(row.index + 1), row.name, type_label(row), shape(row.output_shape),
-                  f"{row.params:,}" + (f" (+{row.non_trainable_params:,})"
-                                       if row.non_trainable_params else ""),
-                  f"{row.connections:,}", f"{row.neurons:,}", f"{row.macs:,}")
+    headers = ("#", "name", "type", "output shape", "params", "connections", "neurons", "MACs")
+    for i, name in enumerate(headers):
+        # numbers and shapes are never cut or wrapped; a narrow terminal folds the names
+        widest = max([len(name)] + [len(r[i]) for r in rows])
+        t.add_column(name, justify="left" if 1 <= i <= 3 else "right",
+                     no_wrap=i != 1, overflow="fold", min_width=min(widest, 24) if i == 1
+                     else widest)
+    for r in rows:
+        t.add_row(*r)
     totals = Table(show_header=False, box=None, padding=(0, 1))
     totals.add_column(style="bold")
     totals.add_column()
     for k, v in totals_lines(result.totals):
         totals.add_row(k, v)
     from rich.console import Group
-    return _print(Group(t, totals), color, width)
+    # piped or captured, a table takes its natural width: a file has no right margin
+    return _print(Group(t, totals), color, width or (None if color else 250))
