@@ -241,11 +241,12 @@ def model(spec, input_shape, fmt, depth):
         cnnshape model specs/vgg16.yaml --format json
         cnnshape model --input 1x28x28 "conv2d 32 k5" "maxpool2d 2" flatten "linear 10"
     """
-    from .api import load
+    from .api import load, paused_gc
     from .graph import propagate
     from .render import render_model
-    click.echo(render_model(propagate(load(spec, input_shape)), fmt, depth=depth,
-                            color=_color()))
+    with paused_gc():
+        click.echo(render_model(propagate(load(spec, input_shape)), fmt, depth=depth,
+                                color=_color()))
 
 
 @main.command()

@@ -81,6 +81,9 @@ def parse_yaml(text: str, path: str):
     return _Builder(path, yaml).build(root)
 
 
+STR, INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+
+
 class _Builder:
     """Composed nodes -> PMap / PList / scalars; each node converted once (aliases share)."""
 
@@ -117,7 +120,13 @@ class _Builder:
                       "a spec is a list of layers; flatten this structure")
             raise SpecError(self.problems)
         pos = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, self.yaml.ScalarNode):
+        tag = node.tag
+        if tag == STR:  # the common cases first, without the constructor's machinery
+            value = node.value
+        elif tag == INT and node.value.isascii() and node.value.isdigit() and (
+                node.value[0] != "0" or node.value == "0"):  # 0777 is octal in YAML 1.1
+            value = int(node.value)
+        elif isinstance(node, self.yaml.ScalarNode):
             build = self.scalar.get(node.tag)
             if build is None:
                 self.fail(node, "CS004", f"the tag {node.tag} is not allowed in a spec",

@@ -328,14 +328,12 @@ class Layer:
 
     def __post_init__(self):
         problems = []
-        for f in fields(self):
-            kind = f.type
-            if isinstance(kind, type) and issubclass(kind, Kind):
-                try:
-                    object.__setattr__(self, f.name, kind.parse(getattr(self, f.name), f.name,
-                                                                self.dims or 1))
-                except Problem as p:
-                    problems.append(p)
+        dims = self.dims or 1
+        for name, parse in _parsers(type(self)):
+            try:
+                object.__setattr__(self, name, parse(getattr(self, name), name, dims))
+            except Problem as p:
+                problems.append(p)
         if not problems:
             try:
                 self.validate()
@@ -350,7 +348,7 @@ class Layer:
     @classmethod
     def build(cls, values: dict) -> "Layer":
         """Build from a mapping of field names, refusing unknown and missing fields."""
-        known = {f.name: f for f in fields(cls)}
+        known = _fields(cls)
         problems = []
         for key in values:
             if key not in known:
@@ -382,6 +380,27 @@ class Layer:
                           f"{list(x)}", _rank_hint(self.type_name, len(x)))
 
 
+_FIELDS: dict = {}
+
+
+def _fields(cls) -> dict:
+    """{name: Field} of a layer class, computed once per class (specs build many layers)."""
+    known = _FIELDS.get(cls)
+    if known is None:
+        known = _FIELDS[cls] = {f.name: f for f in fields(cls)}
+    return known
+
+
+def _parsers(cls) -> list:
+    """[(name, kind.parse)] of the fields that declare a kind, once per class."""
+    key = (cls, "parse")
+    parsers = _FIELDS.get(key)
+    if parsers is None:
+        parsers = _FIELDS[key] = [(f.name, f.type.parse) for f in fields(cls)
+                                  if isinstance(f.type, type) and issubclass(f.type, Kind)]
+    return parsers
+
+
 def _rank_hint(type_name: str, rank: int) -> str:
     stem = type_name.rstrip("123d")
     if rank in (2, 3, 4) and f"{stem}{rank - 1}d" in REGISTRY:
@@ -408,9 +427,14 @@ def kind(name: str) -> type[Layer] | None:
     return REGISTRY.get(name)
 
 
+_ALL_LOADED = []
+
+
 def all_kinds() -> dict[str, type[Layer]]:
-    """Every registered kind (loads them all: for suggestions, the schema and the docs)."""
-    from importlib import import_module
-    for module in KIND_MODULES:
-        import_module(f"{__name__}.{module}")
+    """Every registered kind (loads them all: for specs, suggestions, the schema, the docs)."""
+    if not _ALL_LOADED:
+        from importlib import import_module
+        for module in KIND_MODULES:
+            import_module(f"{__name__}.{module}")
+        _ALL_LOADED.append(True)
     return REGISTRY
