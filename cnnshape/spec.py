@@ -233,9 +233,13 @@ def load_spec(source, path: str | None = None, input_shape=None) -> Spec:
 
 
 def inline_spec(layers, input_shape, name: str = "inline") -> Spec:
-    """The command line's quick chain: each argument is one inline layer string."""
-    data = {"name": name, "input": list(input_shape), "layers": list(layers)}
-    return Expander("<command line>").spec(data, None)
+    """The command line's quick chain: each argument is one inline layer string.
+
+    A diagnostic's line is the layer's position among the arguments (1 = the first)."""
+    items = PList(layers)
+    items.pos, items.item_pos = (1, 1), [(i + 1, 1) for i in range(len(items))]
+    data = {"name": name, "input": list(input_shape), "layers": items}
+    return Expander("<layer argument>").spec(data, None)
 
 
 VAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")

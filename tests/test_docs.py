@@ -10,6 +10,7 @@ from cnnshape.cli import main
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+SPEC_DOC = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
 
 
 def console_examples(text):
@@ -28,7 +29,7 @@ def console_examples(text):
     return examples
 
 
-EXAMPLES = console_examples(README)
+EXAMPLES = console_examples(README) + console_examples(SPEC_DOC)
 
 
 def test_readme_has_examples():
@@ -55,3 +56,54 @@ def test_ci_runs_the_readme_install_and_test_commands():
     install, _, command = test.partition(" && ")
     assert install.replace("pip install ", "pip install -q ") in ci
     assert re.search(rf"^{re.escape(command)}\b", ci, re.M)
+
+
+YAML_EXAMPLES = re.findall(r"```yaml\n(.*?)```", SPEC_DOC, re.S)
+
+
+@pytest.mark.parametrize("text", YAML_EXAMPLES)
+def test_spec_doc_yaml_examples_analyze(text, tmp_path):
+    import cnnshape
+    path = tmp_path / "example.yaml"
+    path.write_text(text)
+    result = cnnshape.analyze(path)
+    assert result.layers
+
+
+def test_spec_doc_json_example_is_real():
+    import json
+
+    import cnnshape
+    (example,) = re.findall(r"```json\n(.*?)```", SPEC_DOC, re.S)
+    documented = json.loads(example)
+    real = cnnshape.analyze("lenet5").to_dict()
+    assert documented["totals"] == real["totals"]
+    assert documented["layers"][0] == real["layers"][0]
+    assert set(documented) == set(real)
+
+
+def cli_reference() -> str:
+    """Every command's --help, as click prints it: the source of docs/cli.md."""
+    from cnnshape.cli import main
+    parts = ["# CLI reference", "", "Generated from click's own help; "
+             "`pytest --update-golden` rewrites it and a test keeps it current.", ""]
+    for name in [None, *sorted(main.commands)]:
+        args = ["--help"] if name is None else [name, "--help"]
+        out = CliRunner().invoke(main, args, terminal_width=100).output
+        title = "cnnshape" if name is None else f"cnnshape {name}"
+        parts += [f"## {title}", "", "```", out.rstrip(), "```", ""]
+    return "\n".join(parts)
+
+
+def test_cli_reference_is_current(request):
+    path = ROOT / "docs" / "cli.md"
+    text = cli_reference()
+    if request.config.getoption("--update-golden"):
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, "run pytest --update-golden"
+
+
+@pytest.mark.parametrize("code", re.findall(r"```python\n(.*?)```", README, re.S))
+def test_readme_python_examples_run(code, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})
