@@ -183,3 +183,31 @@ def test_schema_validates_the_zoo():
     conv = schema["$defs"]["layers"]["conv2d"]
     assert {"out_channels", "kernel_size", "stride", "padding"} <= set(conv["properties"])
     assert conv["required"] == ["type", "out_channels", "kernel_size"]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LAYERS = st.sampled_from(["conv2d 8 k3", "conv2d 4 k3 p1 s2", "conv2d 6 k1 bias=false",
+                          "maxpool2d 2", "avgpool2d 3 s1 p1", "batchnorm", "relu", "dropout",
+                          "conv_transpose2d 4 k2 s2", "adaptive_avgpool2d 3", "upsample 2",
+                          "conv2d 8 k5 p=same s3", "zeropad2d 1", "lrn 3"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(LAYERS, min_size=1, max_size=12), st.integers(1, 4), st.integers(1, 40))
+def test_totals_are_the_sums_of_the_layers(layers, channels, size):
+    """Per-layer counts sum to the totals; every chain gives a result or a located problem."""
+    spec = {"input": [channels, size, size], "layers": layers + ["flatten", "linear 3"]}
+    try:
+        r = cnnshape.analyze(spec)
+    except cnnshape.SpecError as e:
+        assert e.diagnostics and all(d.code.startswith("CS") for d in e.diagnostics)
+        return
+    for key in ("params", "non_trainable_params", "connections", "neurons", "macs"):
+        assert getattr(r.totals, key) == sum(getattr(x, key) for x in r.layers)
+    assert r.totals.flops == 2 * r.totals.macs
+    assert r.layers[-1].in_features == r.layers[-2].output_shape[0]
+    # each layer's input is the previous layer's output
+    for a, b in zip(r.layers, r.layers[1:]):
+        assert b.input_shapes == (a.output_shape,)

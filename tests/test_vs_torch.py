@@ -213,3 +213,52 @@ def test_conv_macs_match_flop_counter_on_a_known_layer():
     assert out == tuple(y.shape[1:]) == (96, 63, 63)
     assert layer.cost(x, out).macs == counter.get_total_flops() // 2
     assert layer.cost(x, out).params == sum(p.numel() for p in m.parameters()) == 41_568
+
+
+import cnnshape  # noqa: E402
+
+# (inline layer, input shape, the torch module) for every kind beyond conv and pool
+KINDS_VS_TORCH = [
+    ("linear 10", (20,), lambda: nn.Linear(20, 10)),
+    ("linear 7 bias=false", (3,), lambda: nn.Linear(3, 7, bias=False)),
+    ("flatten", (3, 4, 5), lambda: nn.Flatten(0)),
+    ("batchnorm", (6, 4, 4), lambda: nn.BatchNorm2d(6)),
+    ("batchnorm1d", (6, 9), lambda: nn.BatchNorm1d(6)),
+    ("batchnorm3d affine=false", (6, 2, 4, 4), lambda: nn.BatchNorm3d(6, affine=False)),
+    ("dropout 0.3", (6, 4, 4), lambda: nn.Dropout(0.3)),
+    ("relu6", (6, 4, 4), nn.ReLU6),
+    ("leaky_relu negative_slope=0.2", (6, 4), lambda: nn.LeakyReLU(0.2)),
+    ("prelu num_parameters=6", (6, 4, 4), lambda: nn.PReLU(6)),
+    ("prelu", (6, 4, 4), nn.PReLU),
+    ("gelu", (6, 4, 4), nn.GELU),
+    ("softmax", (10,), lambda: nn.Softmax(0)),
+    ("lrn 5 alpha=0.0001 beta=0.75 k=2", (96, 55, 55),
+     lambda: nn.LocalResponseNorm(5, 1e-4, 0.75, 2)),
+    ("zeropad2d padding=[[1,2],[3,4]]", (3, 5, 5), lambda: nn.ZeroPad2d((3, 4, 1, 2))),
+    ("zeropad1d 2", (3, 5), lambda: nn.ZeroPad1d(2)),
+    ("upsample 2", (3, 5, 7), lambda: nn.Upsample(scale_factor=2)),
+    ("upsample 1.5", (3, 5, 7), lambda: nn.Upsample(scale_factor=1.5)),
+    ("upsample size=9x4", (3, 5, 7), lambda: nn.Upsample(size=(9, 4))),
+    ("identity", (3, 5, 7), nn.Identity),
+    ("global_avgpool", (8, 5, 7), lambda: nn.AdaptiveAvgPool2d(1)),
+    ("conv_transpose2d 8 k4 s2 p1", (3, 16, 16), lambda: nn.ConvTranspose2d(3, 8, 4, 2, 1)),
+]
+
+
+@pytest.mark.parametrize("text,shape,make", KINDS_VS_TORCH, ids=[k[0] for k in KINDS_VS_TORCH])
+def test_every_kind_matches_torch(text, shape, make):
+    """A layer spec string and the torch module it stands for: same shape, same params."""
+    if text.startswith("zeropad2d"):  # a per-axis pair list does not fit an inline token
+        spec = {"input": list(shape), "layers": [{"type": "zeropad2d",
+                                                  "padding": [[1, 2], [3, 4]]}]}
+    else:
+        spec = {"input": list(shape), "layers": [text]}
+    row = cnnshape.analyze(spec).layers[0]
+    m = make().eval()
+    with torch.no_grad():
+        y = m(torch.zeros(1, *shape)) if text != "flatten" else m(torch.zeros(*shape))
+    expected = tuple(y.shape[1:]) if text != "flatten" else tuple(y.shape)
+    assert row.output_shape == expected
+    assert row.params == sum(p.numel() for p in m.parameters())
+    if text.startswith("batchnorm") and "affine" not in text:
+        assert row.non_trainable_params == 2 * shape[0]  # running mean and variance
