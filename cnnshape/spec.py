@@ -13,7 +13,7 @@ from .diagnostics import Diagnostic, SpecError
 
 #: Expanded layers one spec may produce: repeat counts multiply, and a typo such as
 #: ``repeat: 1000000000`` must fail at once rather than fill the memory.
-MAX_LAYERS = 2_000_000
+MAX_LAYERS = 1_000_000
 #: YAML nesting deeper than this is refused before it is walked.
 MAX_DEPTH = 64
 TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect")
@@ -59,10 +59,35 @@ def _loader():
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_DEEP_BLOCK = re.compile(r"^[ \t\-?:]{%d,}" % (4 * MAX_DEPTH), re.M)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(text: str, path: str) -> None:
+    """Refuse nesting the composer would recurse into without bound: libyaml's C composer
+    recurses once per level and crashes the process (SIGSEGV) near 100,000 levels."""
+    m = _DEEP_BLOCK.search(text)
+    if m is None and text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = 0
+        for m in _BRACKET.finditer(text):
+            depth += 1 if m.group() in "[{" else -1
+            if depth > MAX_DEPTH:
+                break
+        else:
+            m = None
+    if m is not None:
+        line = text.count("\n", 0, m.start()) + 1
+        col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        raise SpecError([Diagnostic(path, line, col, "CS003", "error",
+                                    f"nesting deeper than {MAX_DEPTH} levels",
+                                    "a spec is a list of layers; flatten this structure")])
+
+
 def parse_yaml(text: str, path: str):
     """Compose with the C loader where present and build positioned values from the nodes,
     without a second parse.  Safe: only standard tags; duplicate keys are errors."""
     yaml, loader = _loader()
+    _too_deep(text, path)
     try:
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as e:
@@ -307,6 +332,12 @@ class Expander:
             for bname, body in blocks.items():
                 self.define_block(blocks, bname, body)
         layers = data.get("layers")
+        if isinstance(layers, list) and self.size(layers) > MAX_LAYERS:
+            # aliases and blocks can multiply: refuse before expanding, in linear time
+            self.error(val_where(data, "layers"), "CS017", f"the spec expands to more than "
+                       f"{MAX_LAYERS:,} layers", "check the repeat counts, and aliases or "
+                       "blocks used inside one another")
+            raise SpecError(self.problems)
         if layers is None:
             self.error(where(data) if "layers" not in data else val_where(data, "layers"),
                        "CS013", "the spec has no layers", "add layers: with a list of layers")
@@ -347,6 +378,42 @@ class Expander:
                        "[C, L] or [C, D, H, W]")
             return None
         return tuple(shape)
+
+    def size(self, items, _memo=None, _active=()) -> int:
+        """How many layers ``items`` expands to, an upper estimate computed once per shared
+        object (YAML aliases share them), so an alias or block bomb is caught unexpanded."""
+        memo = {} if _memo is None else _memo
+        key = id(items)
+        if key in memo:
+            return memo[key]
+        total = 0
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, str):
+                word = item.split()[0] if item.split() else ""
+                if word in self.blocks and word not in _active:
+                    total += self.size(self.blocks[word][1], memo, _active + (word,))
+                else:
+                    total += 1
+            elif isinstance(item, dict):
+                if "repeat" in item:
+                    count = item["repeat"] if isinstance(item["repeat"], int) else 1
+                    total += max(count, 1) * self.size(item.get("layers") or [], memo, _active)
+                    continue
+                keys = [k for k in item if k not in RESERVED]
+                kind = item.get("type", keys[0] if len(keys) == 1 else None)
+                body = item.get(kind) if "type" not in item else None
+                if kind in ("concat", "add") and isinstance(body, list):
+                    total += 1 + sum(self.size(b, memo, _active) for b in body)
+                elif isinstance(kind, str) and kind in self.blocks and kind not in _active:
+                    total += self.size(self.blocks[kind][1], memo, _active + (kind,))
+                else:
+                    total += 1
+            else:
+                total += 1
+            if total > MAX_LAYERS:
+                break
+        memo[key] = total
+        return total
 
     def define_block(self, blocks, bname, body):
         pos = key_where(blocks, bname)
@@ -657,7 +724,7 @@ class Expander:
                        f"unexpected: {', '.join(map(str, extra))}" if extra else "",
                        scope.context)
             return prev
-        if count * max(len(body), 1) + len(self.nodes) > MAX_LAYERS:
+        if count * max(self.size(body), 1) + len(self.nodes) > MAX_LAYERS:
             self.error(val_where(item, "repeat"), "CS017", f"repeat {count:,} would expand to "
                        f"more than {MAX_LAYERS:,} layers", "check the count", scope.context)
             return prev
