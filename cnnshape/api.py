@@ -54,6 +54,39 @@ def analyze(spec, input_shape=None):
         return propagate(load_spec(resolve(spec), input_shape=input_shape))
 
 
+def spec_files(patterns) -> list[str]:
+    """Files named by paths, directories (their *.yaml and *.yml, recursively) and globs.
+
+    Raises FileNotFoundError naming a pattern that matches nothing."""
+    import glob
+    files = []
+    for pattern in patterns:
+        p = Path(pattern)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*") if f.suffix in (".yaml", ".yml")
+                           and f.is_file())
+        elif p.exists():
+            found = [str(p)]
+        else:
+            found = sorted(glob.glob(str(pattern), recursive=True))
+        if not found:
+            raise FileNotFoundError(pattern)
+        files += found
+    return list(dict.fromkeys(files))
+
+
+def check(path) -> list:
+    """Every problem of one spec file, errors and warnings, as Diagnostics (never raises
+    SpecError): the CI gate's unit of work."""
+    from .diagnostics import SpecError
+    try:
+        with paused_gc():
+            result = analyze(path)
+    except SpecError as e:
+        return list(e.diagnostics)
+    return list(result.warnings)
+
+
 def load(args, input_shape=None):
     """The model command's SPEC: one path or zoo name, or else layers written inline
     (which need ``input_shape``)."""

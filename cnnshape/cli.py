@@ -275,3 +275,37 @@ def schema():
     from .render.json import dumps
     from .schema import spec_schema
     click.echo(dumps(spec_schema()))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="github: workflow commands that annotate the diff.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def check(paths, fmt, strict):
+    """Validate specs for CI: one line per problem, then a summary.
+
+    PATHS are spec files, directories (every *.yaml / *.yml in them) or globs. Exit code 0:
+    no errors; 1: errors (or warnings with --strict); 2: usage error.
+
+    \b
+    Example:
+        cnnshape check specs/*.yaml
+        cnnshape check specs --format github --strict
+    """
+    from . import api
+    from .diagnostics import FORMATS, format_summary, summary
+    try:
+        files = api.spec_files(paths)
+    except FileNotFoundError as e:
+        raise click.UsageError(f"no spec file matches {e.args[0]!r}")
+    diagnostics = sorted(d for f in files for d in api.check(f))
+    total = summary(diagnostics, len(files))
+    if fmt == "json":
+        click.echo(FORMATS["json"](diagnostics, total))
+    else:
+        if diagnostics:
+            click.echo(FORMATS[fmt](diagnostics))
+        click.echo(format_summary(total), err=fmt == "github")
+    failed = total["errors"] or (strict and total["warnings"])
+    sys.exit(1 if failed else 0)

@@ -44,9 +44,24 @@ def format_text(diagnostics) -> str:
     return "\n".join(format_text_line(d) for d in diagnostics)
 
 
-def format_json(diagnostics) -> str:
+def format_json(diagnostics, summary: dict | None = None) -> str:
+    """A list of diagnostics, or with ``summary`` an object {"summary": ..., "diagnostics": [...]}."""
     import json
-    return json.dumps([d.to_dict() for d in diagnostics], indent=2)
+    items = [d.to_dict() for d in diagnostics]
+    return json.dumps(items if summary is None else {"summary": summary, "diagnostics": items},
+                      indent=2)
+
+
+def summary(diagnostics, files: int) -> dict:
+    errors = sum(d.level == "error" for d in diagnostics)
+    return {"files": files, "errors": errors, "warnings": len(diagnostics) - errors}
+
+
+def format_summary(s: dict) -> str:
+    def n(count, word):
+        return f"{count} {word}{'' if count == 1 else 's'}"
+    return (f"{n(s['files'], 'file')} checked: {n(s['errors'], 'error')}, "
+            f"{n(s['warnings'], 'warning')}")
 
 
 def format_github(diagnostics) -> str:
@@ -59,3 +74,6 @@ def format_github(diagnostics) -> str:
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         lines.append(f"::{d.level} {props}::{text}")
     return "\n".join(lines)
+
+
+FORMATS = {"text": format_text, "json": format_json, "github": format_github}

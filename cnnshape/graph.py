@@ -46,7 +46,7 @@ def propagate(spec):
     if spec.input_shape is None:
         raise SpecError([])
     shapes: list = [None] * len(nodes)
-    rows, problems = [], []
+    rows, problems, warnings = [], [], []
     names = [n.name for n in nodes]
     totals = [0, 0, 0, 0, 0]
     depth_of = [len(n.groups) for n in nodes]
@@ -66,6 +66,10 @@ def propagate(spec):
             problems.append(Diagnostic(path, line, col, p.code, "error", message, p.hint))
             continue
         shapes[i] = y
+        for p in layer.notes(xs[0], y) if not layer.merges else ():
+            line, col = node.field_pos.get(p.field, (node.line, node.column))
+            warnings.append(Diagnostic(path, line, col, p.code, p.level,
+                                       f"{node.name}: {p.message}", p.hint))
         n = neurons(y)
         row = LayerResult(i, node.name, layer.type_name,
                           tuple("input" if j < 0 else names[j] for j in node.inputs), xs, y,
@@ -78,11 +82,51 @@ def propagate(spec):
         totals[2] += cost.connections
         totals[3] += n
         totals[4] += cost.macs
+    for index, want, (line, col) in spec.layer_expects:
+        got = shapes[index]
+        if got is not None and got != want:
+            problems.append(Diagnostic(path, line, col, "CS401", "error",
+                                       f"{nodes[index].name}: output shape is {list(got)}, "
+                                       f"expected {list(want)}", "the layers before it changed, "
+                                       "or the expectation is out of date"))
+    totals = Totals(*totals)
+    output = shapes[-1] if nodes else spec.input_shape
+    if not problems:
+        problems += _model_expectations(spec, output, totals)
     if problems:
-        raise SpecError(problems)
-    return Result(spec.name, spec.input_shape, shapes[-1] if nodes else spec.input_shape,
-                  tuple(rows), _group_rows(spec, rows), Totals(*totals), path,
-                  spec.description, spec.source)
+        raise SpecError(problems + warnings)
+    return Result(spec.name, spec.input_shape, output, tuple(rows), _group_rows(spec, rows),
+                  totals, path, spec.description, spec.source, tuple(sorted(warnings)))
+
+
+def _model_expectations(spec, output, totals) -> list:
+    """The spec's ``expect:`` budget: exact values and maxima, each at its own line."""
+    from .diagnostics import Diagnostic
+    expect, out = spec.expect, []
+    if not expect:
+        return out
+    got = {"output_shape": output, "params": totals.params, "max_params": totals.params,
+           "non_trainable_params": totals.non_trainable_params, "macs": totals.macs,
+           "max_macs": totals.macs}
+    for key, want in expect.items():
+        if key not in got or want is None:
+            continue
+        line, col = getattr(expect, "val_pos", {}).get(key, (0, 0))
+        have = got[key]
+        if key == "output_shape":
+            want = tuple(want) if isinstance(want, list) else (want,)
+            bad = have != want
+            text = f"output shape is {list(have)}, expected {list(want)}"
+        elif key.startswith("max_"):
+            bad = have > want
+            text = f"{key[4:]} is {have:,}, over the budget of {want:,}"
+        else:
+            bad = have != want
+            text = f"{key} is {have:,}, expected {want:,}"
+        if bad:
+            out.append(Diagnostic(spec.path, line, col, "CS402", "error", f"model {text}",
+                                  "update the expectation if the change is intended"))
+    return out
 
 
 def _group_rows(spec, rows):

@@ -6,6 +6,8 @@ classes at start-up.  Imports nothing of cnnshape.
 from typing import NamedTuple
 
 FLOPS_PER_MAC = 2  # one multiply and one add; FLOPs are always labelled as such
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+UNIT_NAMES = {"length": "positions", "depth": "slices", "height": "rows", "width": "columns"}
 
 
 class AxisWork(NamedTuple):

@@ -84,6 +84,7 @@ class Result:
     path: str = ""
     description: str = ""
     source: str = ""
+    warnings: tuple = ()  # Diagnostics of level warning: unread input, dropped windows
 
     def rows(self, depth: int | None = None) -> tuple[LayerResult, ...]:
         """Leaves, or with ``depth`` (1 = top level only) the groups at that depth standing

@@ -20,6 +20,8 @@ TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expec
 RESERVED = ("type", "name", "inputs", "expect")
 SHORT = {"k": "kernel_size", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
 SHORT_OF = {v: k for k, v in SHORT.items()}
+MODEL_EXPECT = ("output_shape", "params", "max_params", "non_trainable_params", "macs",
+                "max_macs")
 
 
 # --- positioned YAML ----------------------------------------------------------
@@ -231,7 +233,8 @@ class Spec:
     input_pos: tuple[int, int]
     nodes: list[Node]
     groups: list[Group]
-    expect: object = None
+    expect: object = None       # the model's expect: mapping (a PMap keeps positions)
+    layer_expects: list = field(default_factory=list)  # (node index, shape, (line, col))
 
 
 def load_spec(source, path: str | None = None, input_shape=None) -> Spec:
@@ -302,6 +305,7 @@ class Expander:
         self.block_pos: dict = {}
         self.active: list[str] = []
         self.seen: set = set()
+        self.expects: list = []
 
     # diagnostics
     def error(self, pos, code, message, hint="", context=""):
@@ -353,7 +357,49 @@ class Expander:
         return Spec(self.path, str(name or ""), str(data.get("description", "") or ""),
                     str(data.get("source", "") or ""), shape,
                     val_where(data, "input") if "input" in data else where(data), self.nodes,
-                    self.groups, data.get("expect"))
+                    self.groups, self.model_expect(data), self.expects)
+
+    def model_expect(self, data):
+        """The model's expect: mapping, its keys checked here and its numbers by the engine."""
+        expect = data.get("expect")
+        if expect is None:
+            return None
+        if not isinstance(expect, dict):
+            self.error(val_where(data, "expect"), "CS404", "expect: must be a mapping",
+                       "keys: " + ", ".join(MODEL_EXPECT))
+            return None
+        for key, value in expect.items():
+            pos = val_where(expect, key)
+            if key not in MODEL_EXPECT:
+                self.error(key_where(expect, key), "CS404", f"unknown expectation {key!r}",
+                           _suggest(str(key), MODEL_EXPECT) or "keys: " + ", ".join(MODEL_EXPECT))
+            elif key == "output_shape":
+                if self.shape_value(value, pos, "expect: output_shape") is None:
+                    continue
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.error(pos, "CS404", f"expect: {key} must be a non-negative integer, got "
+                           f"{value!r}", "write the number without separators, e.g. 61706")
+        return expect
+
+    def shape_value(self, value, pos, what, context=""):
+        if isinstance(value, str):
+            value = _scalar(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        if (isinstance(value, list) and value and all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)):
+            return tuple(value)
+        self.error(pos, "CS404", f"{what} must be a shape, a list of positive integers, got "
+                   f"{value!r}", "e.g. [16, 5, 5]", context)
+        return None
+
+    def layer_expect(self, extra, positions, pos, scope, index):
+        """A layer's (or block's) ``expect:`` shape, checked against its output by the engine."""
+        if "expect" in extra:
+            where_ = positions.get("expect", pos)
+            shape = self.shape_value(extra["expect"], where_, "expect", scope.context)
+            if shape is not None:
+                self.expects.append((index, shape, where_))
 
     def input_shape(self, data, override):
         if override is not None:
@@ -490,14 +536,16 @@ class Expander:
             if kind in ("concat", "add") and isinstance(body, list):
                 return self.branches(kind, body, val_where(item, kind), pos, extra, scope,
                                      prev)
+            outer = {k: key_where(item, k) for k in item if k in RESERVED}
             if isinstance(body, dict):
                 fields = {k: v for k, v in body.items() if k not in RESERVED}
                 extra.update({k: body[k] for k in RESERVED if k in body and k != "type"})
-                positions = {k: key_where(body, k) for k in body}
+                positions = {**outer, **{k: key_where(body, k) for k in body}}
             elif body is None:
-                fields, positions = {}, {}
+                fields, positions = {}, outer
             else:
-                fields, positions = {"$primary": body}, {"$primary": val_where(item, kind)}
+                fields = {"$primary": body}
+                positions = {**outer, "$primary": val_where(item, kind)}
             return self.use(kind, fields, extra, pos, positions, scope, prev)
         self.error(pos, "CS016", "a layer mapping needs type: (or a single key naming the "
                    "layer type or block)", "e.g. {type: conv2d, out_channels: 32, "
@@ -518,7 +566,7 @@ class Expander:
             if "=" in tok:
                 key, _, value = tok.partition("=")
                 value = _scalar(value)
-                if key in ("name", "inputs"):
+                if key in ("name", "inputs", "expect"):
                     extra[key] = value
                 else:
                     fields[key] = value
@@ -603,6 +651,7 @@ class Expander:
                                scope.context))
         if name is not None:
             scope.names[name.rsplit(".", 1)[-1]] = index
+        self.layer_expect(extra, positions, pos, scope, index)
         return index
 
     def positional(self, cls, fields, pos, scope):
@@ -709,6 +758,7 @@ class Expander:
         last = self.sequence(body, inner, inputs[0])
         self.active.pop()
         scope.names[name.rsplit(".", 1)[-1]] = last
+        self.layer_expect(extra, positions, pos, scope, last)
         return last
 
     def repeat(self, item, pos, scope, prev) -> int:
@@ -765,6 +815,7 @@ class Expander:
         self.nodes.append(Node(name, layer_kind(kind)(), tuple(ends), pos[0], pos[1], {},
                                scope.groups + (gid,), scope.context))
         scope.names[name.rsplit(".", 1)[-1]] = index
+        self.layer_expect(extra, {}, pos, scope, index)
         return index
 
 

@@ -25,9 +25,11 @@ class Problem(Exception):
     whole); the spec loader or the CLI turns it into a located Diagnostic.
     """
 
-    def __init__(self, code: str, message: str, hint: str = "", field: str | None = None):
+    def __init__(self, code: str, message: str, hint: str = "", field: str | None = None,
+                 level: str = "error"):
         super().__init__(message)
         self.code, self.message, self.hint, self.field = code, message, hint, field
+        self.level = level
 
 
 class Problems(Exception):
@@ -371,6 +373,10 @@ class Layer:
 
     def cost(self, x: Shape, y: Shape) -> Cost:
         return Cost()
+
+    def notes(self, x: Shape, y: Shape) -> list:
+        """Warnings about a layer that works but may not do what was meant."""
+        return []
 
     def expect_rank(self, x: Shape) -> None:
         """Refuse an input whose rank is not [C, *dims]."""

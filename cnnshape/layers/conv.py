@@ -84,6 +84,46 @@ class Windowed(Layer):
     def axis_out(self, a: Axis) -> int:
         return ar.conv_out(a.size, a.kernel, a.stride, a.pad_begin, a.dilation, a.pad_end)
 
+    def notes(self, x: Shape, y: Shape) -> list:
+        """Input rows/columns dropped because (W + 2P - F) does not divide by S (CS301),
+        and ceil-mode windows torch drops (CS302).
+
+        Windows that skip inputs on purpose (kernel smaller than stride, as a 1x1
+        convolution with stride 2; dilation) are not warned about: only the silent
+        loss at the end of an axis that the windows otherwise cover.
+        """
+        from ..report import AXIS_NAMES, UNIT_NAMES
+        names = AXIS_NAMES.get(len(x) - 1, ())
+        lost, dropped, fits = [], [], []
+        for n, a in enumerate(self.axes(x[1:])):
+            unit = UNIT_NAMES[names[n]] if n < len(names) else f"positions on axis {n + 1}"
+            num = a.size + a.pad_begin + a.pad_end - ar.effective_kernel(a.kernel, a.dilation)
+            rem = num % a.stride
+            if getattr(self, "ceil_mode", False):
+                out = ar.ceil_div(num, a.stride) + 1
+                if out != self.axis_out(a):
+                    dropped.append(names[n] if n < len(names) else f"axis {n + 1}")
+                continue
+            real = rem - a.pad_end  # the unread tail, less what is padding
+            if real > 0 and a.dilation == 1 and a.kernel >= a.stride:
+                first = a.size - real
+                rows = str(first) if real == 1 else f"{first}-{a.size - 1}"
+                lost.append(f"{real} of {a.size} input {unit} ({rows})")
+                fits.append(f"{a.size + a.stride - rem} or {a.size - rem}")
+        out = []
+        if lost:
+            out.append(Problem("CS301", f"{self.type_name}: {' and '.join(lost)} never read: "
+                               "(W + 2P - F) does not divide by the stride",
+                               f"an input size of {' / '.join(dict.fromkeys(fits))} would fit "
+                               "exactly, or "
+                               "adjust the padding", "stride", "warning"))
+        if dropped:
+            out.append(Problem("CS302", f"{self.type_name}: ceil_mode's last window on the "
+                               f"{' and '.join(dropped)} would start in the right padding, so "
+                               "torch drops it", "the output is one smaller than ceil() "
+                               "suggests", "ceil_mode", "warning"))
+        return out
+
 
 @dataclass(frozen=True, kw_only=True)
 class ConvNd(Windowed):

@@ -1,7 +1,6 @@
 """Plain text: the one-line answer and the step-by-step --explain for learners."""
 
-AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
-UNIT_NAMES = {"length": "positions", "depth": "slices", "height": "rows", "width": "columns"}
+from ..report import AXIS_NAMES, UNIT_NAMES
 
 
 def dims(values) -> str:
