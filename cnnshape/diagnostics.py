@@ -37,7 +37,8 @@ def format_text_line(d: Diagnostic) -> str:
     if d.line:
         where += f":{d.line}:{d.column}"
     hint = f" ({d.hint})" if d.hint else ""
-    return f"{where}: {d.level} [{d.code}] {d.message}{hint}"
+    # one line per problem, always: a parser's message may carry newlines
+    return " ".join(f"{where}: {d.level} [{d.code}] {d.message}{hint}".split("\n"))
 
 
 def format_text(diagnostics) -> str:
@@ -45,7 +46,7 @@ def format_text(diagnostics) -> str:
 
 
 def format_json(diagnostics, summary: dict | None = None) -> str:
-    """A list of diagnostics, or with ``summary`` an object {"summary": ..., "diagnostics": [...]}."""
+    """A list of diagnostics; with ``summary``, {"summary": ..., "diagnostics": [...]}."""
     import json
     items = [d.to_dict() for d in diagnostics]
     return json.dumps(items if summary is None else {"summary": summary, "diagnostics": items},

@@ -92,6 +92,13 @@ def parse_yaml(text: str, path: str):
     _too_deep(text, path)
     try:
         root = yaml.compose(text, Loader=loader)
+    except yaml.reader.ReaderError as e:  # a control character: binary junk, NUL bytes
+        line = text.count("\n", 0, e.position) + 1
+        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        char = e.character if isinstance(e.character, int) else ord(e.character)
+        raise SpecError([Diagnostic(path, line, col, "CS001", "error",
+                                    f"not a YAML text: control character #x{char:04x}",
+                                    "a spec is a UTF-8 YAML text file")])
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -165,6 +172,9 @@ class _Builder:
                 self.fail(node, "CS004", f"cannot read {node.value!r} as {node.tag}")
                 return None
         elif isinstance(node, self.yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self.fail(node, "CS004", f"the tag {node.tag} is not allowed in a spec",
+                          "specs hold plain values only")
             value = PList()
             value.pos, value.item_pos = pos, []
             self.done[key] = value
@@ -352,12 +362,13 @@ class Expander:
                           groups=(), context="")
             self.sequence(layers, scope, -1)
         name = data.get("name", "")
+        expect = self.model_expect(data)
         if self.problems:
             raise SpecError(self.problems)
         return Spec(self.path, str(name or ""), str(data.get("description", "") or ""),
                     str(data.get("source", "") or ""), shape,
                     val_where(data, "input") if "input" in data else where(data), self.nodes,
-                    self.groups, self.model_expect(data), self.expects)
+                    self.groups, expect, self.expects)
 
     def model_expect(self, data):
         """The model's expect: mapping, its keys checked here and its numbers by the engine."""

@@ -1,0 +1,128 @@
+"""The CI gate: a corpus of broken specs with their expected diagnostics (golden files),
+the zoo passing, the formats and exit codes, and fuzzing with hypothesis."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cnnshape.cli import main
+
+ROOT = Path(__file__).parent.parent
+BROKEN = sorted((ROOT / "tests" / "broken").glob("*.yaml"))
+
+
+def check(*args):
+    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=[p.stem for p in BROKEN])
+def test_broken_spec_diagnostics(path, golden, monkeypatch):
+    """Each broken spec gives exactly its expected diagnostics, in bounded time."""
+    monkeypatch.chdir(ROOT)
+    r = check(str(path.relative_to(ROOT)))
+    assert r.exit_code == (0 if path.stem == "warnings" else 1)
+    assert "Traceback" not in r.output
+    golden(f"broken/{path.stem}.txt", r.output)
+    for line in r.output.splitlines()[:-1]:
+        assert re.match(r"tests/broken/\w+\.yaml:[1-9]\d*:[1-9]\d*: (error|warning) \[CS\d{3}\]",
+                        line), line
+
+
+def test_the_zoo_passes():
+    r = check(str(ROOT / "specs"))
+    assert r.exit_code == 0
+    assert r.output.splitlines()[-1] == "10 files checked: 0 errors, 4 warnings"
+
+
+def test_strict_fails_on_warnings():
+    assert check(str(ROOT / "tests" / "broken" / "warnings.yaml"), "--strict").exit_code == 1
+
+
+def test_github_format(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    r = check("tests/broken/unknown_type.yaml", "--format", "github")
+    assert r.exit_code == 1
+    assert ("::error file=tests/broken/unknown_type.yaml,line=4,col=5::[CS101] unknown layer "
+            "type 'maxpol2d'") in r.output
+
+
+def test_json_format(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    r = check("tests/broken/expect_budget.yaml", "--format", "json")
+    d = json.loads(r.output)
+    assert d["summary"] == {"files": 1, "errors": 2, "warnings": 0}
+    assert [x["line"] for x in d["diagnostics"]] == [4, 5]
+    assert d["diagnostics"][1]["message"] == "model macs is 416,520, over the budget of 400,000"
+
+
+def test_globs_and_directories(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    r = check("specs/lenet*.yaml", "specs/vgg16.yaml")
+    assert r.output.splitlines()[-1] == "3 files checked: 0 errors, 0 warnings"
+    assert check("nowhere/*.yaml").exit_code == 2
+    assert check().exit_code == 2
+
+
+def test_model_reports_problems_the_same_way(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    r = CliRunner().invoke(main, ["model", "tests/broken/pool_to_nothing.yaml"])
+    assert r.exit_code == 1
+    assert r.output.startswith("tests/broken/pool_to_nothing.yaml:7:5: error [CS201] pool4:")
+
+
+# --- fuzzing: random and mutated specs ------------------------------------------------------
+
+SEEDS = [p.read_bytes() for p in sorted((ROOT / "specs").glob("*.yaml"))] + [
+    p.read_bytes() for p in BROKEN if p.stat().st_size < 4000]
+JUNK = [b"\x00", b"\xff", b"[", b"]", b"{", b"}", b":", b"- ", b"\n", b"  ", b"&a ", b"*a",
+        b"!!python/object:os.system ", b"-1", b"0", b"1e999", b"true", b"3.5", b"999999999999",
+        b"$x", b"repeat: 99999999", b"\t", b"'", b'"', b"#", b"<<: ", b"~"]
+
+
+@st.composite
+def mutated(draw):
+    data = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["insert", "delete", "replace", "number"]))
+        i = draw(st.integers(0, len(data)))
+        if op == "insert":
+            data[i:i] = draw(st.sampled_from(JUNK))
+        elif op == "delete":
+            del data[i:i + draw(st.integers(1, 20))]
+        elif op == "replace":
+            data[i:i + 1] = draw(st.sampled_from(JUNK))
+        else:  # change a number into another, possibly hostile, one
+            nums = [m for m in re.finditer(rb"\d+", bytes(data))]
+            if nums:
+                m = nums[draw(st.integers(0, len(nums) - 1))]
+                data[m.start():m.end()] = str(draw(st.sampled_from(
+                    [0, 1, 2, 3, 7, 64, 10**6, 10**12, 2**31, 2**63]))).encode()
+    return bytes(data)
+
+
+def assert_clean(r):
+    assert r.exit_code in (0, 1), r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exc_info
+    for line in r.output.splitlines()[:-1]:
+        # every problem names a line (1-based) of the file
+        assert re.match(r".+:[1-9]\d*:[1-9]\d*: (error|warning) \[CS\d{3}\] ", line), line
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_mutated_specs_never_crash(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "spec.yaml"
+    path.write_bytes(data)
+    assert_clean(CliRunner().invoke(main, ["check", str(path)]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_random_bytes_never_crash(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "spec.yaml"
+    path.write_bytes(data)
+    assert_clean(CliRunner().invoke(main, ["check", str(path)]))
