@@ -245,8 +245,11 @@ def model(spec, input_shape, fmt, depth):
     from .graph import propagate
     from .render import render_model
     with paused_gc():
-        click.echo(render_model(propagate(load(spec, input_shape)), fmt, depth=depth,
-                                color=_color()))
+        result = propagate(load(spec, input_shape))
+        click.echo(render_model(result, fmt, depth=depth, color=_color()))
+    if result.warnings:
+        from .diagnostics import format_text
+        click.echo(format_text(result.warnings), err=True)
 
 
 @main.command()

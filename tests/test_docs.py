@@ -107,3 +107,23 @@ def test_cli_reference_is_current(request):
 def test_readme_python_examples_run(code, monkeypatch):
     monkeypatch.chdir(ROOT)
     exec(compile(code, "README.md", "exec"), {})
+
+
+def test_readme_ci_snippets_are_real():
+    import yaml
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", README, re.S)]
+    workflow = next(b for b in blocks if "jobs" in b)
+    runs = [s["run"] for s in workflow["jobs"]["cnnshape"]["steps"] if "run" in s]
+    assert runs[-1] == "cnnshape check specs --format github"
+    r = CliRunner().invoke(main, runs[-1].split()[1:] + [])
+    assert r.exit_code == 0  # the zoo itself passes the gate
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    config = next(b for b in blocks if "repos" in b)
+    assert config["repos"][0]["hooks"][0]["id"] == hooks[0]["id"]
+    assert hooks[0]["entry"] == "cnnshape check"
+    budget = next(b for b in blocks if "expect" in b)["expect"]
+    spec = {"input": [1, 32, 32], "expect": budget, "layers": [
+        "conv2d 6 k5", "relu", "maxpool2d 2", "conv2d 16 k5", "relu", "maxpool2d 2", "flatten",
+        "linear 120", "relu", "linear 84", "relu", "linear 10"]}
+    import cnnshape
+    assert cnnshape.analyze(spec).totals.params == budget["params"]

@@ -87,7 +87,9 @@ def test_json_shape_is_documented():
 def test_input_override():
     r = cnnshape.analyze("alexnet", input_shape=(3, 227, 227))
     assert r.layers[0].output_shape == (64, 56, 56)
-    d = json.loads(run("model", "alexnet", "--input", "3x227x227", "--format", "json").output)
+    r = run("model", "alexnet", "--input", "3x227x227", "--format", "json")
+    d = json.loads(r.stdout)  # warnings go to stderr
+    assert "CS301" in r.stderr
     assert d["input_shape"] == [3, 227, 227] and d["totals"]["params"] == 61_100_840
 
 
