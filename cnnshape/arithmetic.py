@@ -123,3 +123,49 @@ def adaptive_taps(size: int, out: int) -> int:
         start, end = adaptive_window(i, size, out)
         total += end - start
     return total
+
+
+# --- receptive fields (Araujo, Norris & Sim, Distill 2019) ----------------------------------
+# Per axis, from the network input to a layer's output: r (field size in input pixels),
+# S (effective stride: input pixels between neighbouring units) and P (effective padding:
+# output unit y is centred on input coordinate -P + y*S + (r-1)/2).  S and P are ints, or
+# fractions.Fraction once a transposed convolution or an upsampling makes them fractional;
+# r stays an int or Fraction too.  Forward composition, equivalent to the paper's walk back
+# from the output (r_in = s*r_out + k_eff - s, S_in = s*S_out, P_in = s*P_out + p_begin).
+
+
+def rf_window(r, stride, padding, kernel: int, s: int, p_begin, dilation: int = 1):
+    """Through a window of ``kernel`` taps (dilation d), stride s, padding p_begin before the
+    first element: r + (d(k-1)+1 - 1)*S, S*s, P + p_begin*S."""
+    return r + (effective_kernel(kernel, dilation) - 1) * stride, stride * s, \
+        padding + p_begin * stride
+
+
+def rf_transposed(r, stride, padding, kernel: int, s: int, p_begin: int, dilation: int = 1):
+    """Through a transposed convolution: the input stuffed with s-1 zeros between elements
+    (stride becomes S/s), then a stride-1 window padded by d(k-1) - p_begin."""
+    from fractions import Fraction
+    stuffed = Fraction(stride, s) if isinstance(stride, int) else stride / s
+    span = effective_kernel(kernel, dilation)
+    return _tidy(r + (span - 1) * stuffed), _tidy(stuffed), \
+        _tidy(padding + (span - 1 - p_begin) * stuffed)
+
+
+def rf_upsample(r, stride, padding, factor):
+    """Through nearest upsampling by ``factor``: each output unit reads one input unit, so r
+    is kept and S becomes S/factor; P is the centred linear fit, P + (factor-1)*S/(2*factor)."""
+    from fractions import Fraction
+    f = Fraction(str(factor))
+    return r, _tidy(stride / f), _tidy(padding + (f - 1) * stride / (2 * f))
+
+
+def rf_merge(fields):
+    """Paths joined by concat/add (same effective stride required by the caller): the union
+    of their windows, P = max P_i and r = max(r_i - P_i) + max P_i."""
+    p = max(f[2] for f in fields)
+    return _tidy(max(f[0] - f[2] for f in fields) + p), fields[0][1], p
+
+
+def _tidy(x):
+    """A Fraction that is whole becomes an int, so ordinary nets stay in ints."""
+    return int(x) if getattr(x, "denominator", 1) == 1 else x

@@ -229,8 +229,10 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
               default="table", show_default=True)
 @click.option("--depth", type=click.IntRange(min=1),
               help="Collapse blocks nested deeper than this (1: top level only).")
+@click.option("--rf", is_flag=True,
+              help="Show each layer's receptive field, effective stride and padding.")
 @_report_errors
-def model(spec, input_shape, fmt, depth):
+def model(spec, input_shape, fmt, depth, rf):
     """Every layer's output shape and cost, with totals.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -246,7 +248,7 @@ def model(spec, input_shape, fmt, depth):
     from .render import render_model
     with paused_gc():
         result = propagate(load(spec, input_shape))
-        click.echo(render_model(result, fmt, depth=depth, color=_color()))
+        click.echo(render_model(result, fmt, depth=depth, color=_color(), rf=rf))
     if result.warnings:
         from .diagnostics import format_text
         click.echo(format_text(result.warnings), err=True)

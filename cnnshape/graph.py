@@ -40,12 +40,15 @@ def propagate(spec):
     """
     from .diagnostics import Diagnostic, SpecError
     from .layers import Problem
+    from .layers.merge import Misaligned
     from .result import LayerResult, Result, Totals
 
     nodes, path = spec.nodes, spec.path
     if spec.input_shape is None:
         raise SpecError([])
     shapes: list = [None] * len(nodes)
+    fields: list = [None] * len(nodes)
+    start = [(1, 1, 0)] * (len(spec.input_shape) - 1)  # one input pixel sees itself
     rows, problems, warnings = [], [], []
     names = [n.name for n in nodes]
     totals = [0, 0, 0, 0, 0]
@@ -66,6 +69,18 @@ def propagate(spec):
             problems.append(Diagnostic(path, line, col, p.code, "error", message, p.hint))
             continue
         shapes[i] = y
+        rfs = [start if j < 0 else fields[j] for j in node.inputs]
+        try:
+            rf = (layer.receptive_many(xs, rfs) if layer.merges
+                  else layer.receptive(xs[0], y, rfs[0]))
+        except Misaligned as e:
+            rf = None
+            warnings.append(Diagnostic(path, node.line, node.column, "CS303", "warning",
+                                       f"{node.name}: the paths have different effective "
+                                       f"strides ({', '.join(map(str, e.args[0]))}): their "
+                                       "receptive fields are not aligned, none is reported "
+                                       "from here on", "check the strides of each branch"))
+        fields[i] = rf
         for p in layer.notes(xs[0], y) if not layer.merges else ():
             line, col = node.field_pos.get(p.field, (node.line, node.column))
             warnings.append(Diagnostic(path, line, col, p.code, p.level,
@@ -75,7 +90,8 @@ def propagate(spec):
                           tuple("input" if j < 0 else names[j] for j in node.inputs), xs, y,
                           cost.params, cost.non_trainable_params, cost.connections, n,
                           cost.macs, depth_of[i],
-                          xs[0][0] if layer.type_name == "linear" else None, False, node.line)
+                          xs[0][0] if layer.type_name == "linear" else None, False, node.line,
+                          rf if rf is None or isinstance(rf, str) else tuple(rf))
         rows.append(row)
         totals[0] += cost.params
         totals[1] += cost.non_trainable_params

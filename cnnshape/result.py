@@ -26,6 +26,26 @@ class LayerResult:
     in_features: int | None = None
     group: bool = False
     line: int = 0
+    # per spatial axis (receptive field, effective stride, effective padding) from the input;
+    # "whole" once a unit sees the whole input; None where undefined
+    field: object = None
+
+    @property
+    def receptive_field(self):
+        return self._field(0)
+
+    @property
+    def effective_stride(self):
+        return self._field(1)
+
+    @property
+    def effective_padding(self):
+        return self._field(2)
+
+    def _field(self, i):
+        if self.field is None or isinstance(self.field, str):
+            return None
+        return tuple(axis[i] for axis in self.field)
 
     def to_dict(self) -> dict:
         d = {"name": self.name, "type": self.type, "inputs": list(self.inputs),
@@ -35,6 +55,14 @@ class LayerResult:
              "non_trainable_params": self.non_trainable_params,
              "connections": self.connections, "neurons": self.neurons, "macs": self.macs,
              "depth": self.depth}
+        if not self.group:
+            if isinstance(self.field, str):
+                d.update(receptive_field=self.field, effective_stride=None,
+                         effective_padding=None)
+            else:
+                for key in ("receptive_field", "effective_stride", "effective_padding"):
+                    values = getattr(self, key)
+                    d[key] = None if values is None else [_exact(v) for v in values]
         if self.in_features is not None:
             d["in_features"] = self.in_features
         if self.group:
@@ -42,6 +70,12 @@ class LayerResult:
         if self.line:
             d["line"] = self.line
         return d
+
+
+def _exact(value):
+    """An int as is; a fraction (after transposed convs or upsampling) as the string "1/2",
+    exact where a float would drift."""
+    return value if isinstance(value, int) else f"{value.numerator}/{value.denominator}"
 
 
 @dataclass(frozen=True, slots=True)

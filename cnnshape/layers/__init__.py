@@ -11,6 +11,7 @@ from math import prod
 from typing import NamedTuple
 
 Shape = tuple[int, ...]
+WHOLE = "whole"  # receptive field: every unit sees the whole input (after flatten, linear, ...)
 REGISTRY: dict[str, type["Layer"]] = {}
 
 #: Largest integer a field accepts: every framework stores sizes in int32/int64,
@@ -377,6 +378,12 @@ class Layer:
     def notes(self, x: Shape, y: Shape) -> list:
         """Warnings about a layer that works but may not do what was meant."""
         return []
+
+    def receptive(self, x: Shape, y: Shape, rf):
+        """The receptive field after this layer, given the one before it: per spatial axis
+        (r, S, P) (see arithmetic.rf_window), WHOLE once a unit sees the whole input, or None
+        where it is not defined.  A layer that keeps the geometry returns it unchanged."""
+        return rf
 
     def expect_rank(self, x: Shape) -> None:
         """Refuse an input whose rank is not [C, *dims]."""

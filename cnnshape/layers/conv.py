@@ -84,6 +84,12 @@ class Windowed(Layer):
     def axis_out(self, a: Axis) -> int:
         return ar.conv_out(a.size, a.kernel, a.stride, a.pad_begin, a.dilation, a.pad_end)
 
+    def receptive(self, x: Shape, y: Shape, rf):
+        if not isinstance(rf, list):
+            return rf
+        return [ar.rf_window(r, s_, p, a.kernel, a.stride, a.pad_begin, a.dilation)
+                for (r, s_, p), a in zip(rf, self.axes(x[1:]))]
+
     def notes(self, x: Shape, y: Shape) -> list:
         """Input rows/columns dropped because (W + 2P - F) does not divide by S (CS301),
         and ceil-mode windows torch drops (CS302).

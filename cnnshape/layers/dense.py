@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from math import prod
 
-from . import Bool, Cost, Count, Layer, OptionalCount, Problem, Shape, doc, neurons, register
+from . import WHOLE, Bool, Cost, Count, Layer, OptionalCount, Problem, Shape, doc, neurons, register
 
 
 @register("flatten")
@@ -11,6 +11,10 @@ class Flatten(Layer):
 
     def output_shape(self, x: Shape) -> Shape:
         return (prod(x),)
+
+    def receptive(self, x: Shape, y: Shape, rf):
+        return WHOLE if rf is not None else None  # each element is one place of the map,
+        # but the layers after a flatten mix them all: from here on a unit sees everything
 
 
 @register("linear")
@@ -35,6 +39,9 @@ class Linear(Layer):
                           f"set in_features: {x[0]}, or change the layers before it",
                           "in_features")
         return (self.out_features,)
+
+    def receptive(self, x: Shape, y: Shape, rf):
+        return WHOLE if rf is not None else None
 
     def cost(self, x: Shape, y: Shape) -> Cost:
         n = neurons(y)

@@ -167,6 +167,12 @@ class ZeroPad(Layer):
         self.expect_rank(x)
         return (x[0], *(s + b + e for s, (b, e) in zip(x[1:], self.padding)))
 
+    def receptive(self, x: Shape, y: Shape, rf):
+        from .. import arithmetic as ar
+        if not isinstance(rf, list):
+            return rf
+        return [ar.rf_window(r, s, p, 1, 1, b) for (r, s, p), (b, _) in zip(rf, self.padding)]
+
 
 for _dims in (1, 2, 3):
     register(f"zeropad{_dims}d")(type(f"ZeroPad{_dims}d", (ZeroPad,), {
@@ -239,5 +245,15 @@ class Upsample(Layer):
             raise Problem("CS201", f"upsample: the output size {list(out)} has an empty axis",
                           "use a larger scale_factor", "scale_factor")
         return (x[0], *out)
+
+    def receptive(self, x: Shape, y: Shape, rf):
+        from fractions import Fraction
+
+        from .. import arithmetic as ar
+        if not isinstance(rf, list):
+            return rf
+        # the factor actually applied: out / in (a given size, or floor(W * scale))
+        return [ar.rf_upsample(r, s, p, Fraction(o, w))
+                for (r, s, p), w, o in zip(rf, x[1:], y[1:])]
 
 

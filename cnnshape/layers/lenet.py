@@ -89,6 +89,9 @@ class RBF(Layer):
                           "add a flatten layer before it")
         return (self.out_features,)
 
+    def receptive(self, x: Shape, y: Shape, rf):
+        return "whole" if rf is not None else None
+
     def cost(self, x: Shape, y: Shape) -> Cost:
         return Cost(non_trainable_params=x[0] * self.out_features,
                     connections=x[0] * self.out_features)

@@ -4,6 +4,7 @@ from math import prod
 
 from .. import arithmetic as ar
 from . import (
+    WHOLE,
     Bool,
     Cost,
     Layer,
@@ -120,6 +121,18 @@ class AdaptivePoolNd(Layer):
         self.expect_rank(x)
         return (x[0], *self.output_size)
 
+    def receptive(self, x: Shape, y: Shape, rf):
+        """Exact where the windows are uniform (W divisible by the output size: a pool with
+        kernel = stride = W/out); the whole input for output 1; otherwise undefined."""
+        if not isinstance(rf, list):
+            return rf
+        if all(o == 1 for o in self.output_size):
+            return WHOLE
+        if any(w % o for w, o in zip(x[1:], self.output_size)):
+            return None
+        return [ar.rf_window(r, s, p, w // o, w // o, 0)
+                for (r, s, p), w, o in zip(rf, x[1:], self.output_size)]
+
     def cost(self, x: Shape, y: Shape) -> Cost:
         # windows differ in length; count each exactly
         return Cost(connections=x[0] * prod(ar.adaptive_taps(w, o)
@@ -144,6 +157,9 @@ class GlobalPool(Layer):
             raise Problem("CS205", f"{self.type_name} expects [C, ...spatial] input, got {list(x)}",
                           "there is no spatial map left to pool")
         return (x[0],) + (1,) * (len(x) - 1)
+
+    def receptive(self, x: Shape, y: Shape, rf):
+        return WHOLE if rf is not None else None
 
     def cost(self, x: Shape, y: Shape) -> Cost:
         return Cost(connections=prod(x))

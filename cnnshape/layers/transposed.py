@@ -49,6 +49,12 @@ class ConvTransposeNd(ConvNd):
         # has C_in/g * prod(F) taps, as in the LeNet-5 convention for a conv
         return x[0] // self.groups * prod(self.kernel_size)
 
+    def receptive(self, x: Shape, y: Shape, rf):
+        if not isinstance(rf, list):
+            return rf
+        return [ar.rf_transposed(r, s_, p, a.kernel, a.stride, a.pad_begin, a.dilation)
+                for (r, s_, p), a in zip(rf, self.axes(x[1:]))]
+
     def cost(self, x: Shape, y: Shape) -> Cost:
         n = neurons(y)
         # every input element is multiplied by every weight of its group once;

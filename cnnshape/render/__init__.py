@@ -9,7 +9,7 @@ MODEL_FORMATS = ("table", "json", "csv", "markdown")
 
 
 def render_model(result, fmt: str = "table", *, depth: int | None = None,
-                 color: bool = False, width: int | None = None) -> str:
+                 color: bool = False, width: int | None = None, rf: bool = False) -> str:
     """Render a Result (``cnnshape model``); ``depth`` collapses blocks below that level."""
     if fmt == "json":
         from .json import dumps
@@ -21,7 +21,7 @@ def render_model(result, fmt: str = "table", *, depth: int | None = None,
         from .flat import model_markdown
         return model_markdown(result, depth)
     from .table import model_table
-    return model_table(result, depth, color=color, width=width)
+    return model_table(result, depth, color=color, width=width, rf=rf)
 
 
 def render_layer(report, fmt: str = "table", *, explain: bool = False, color: bool = False,

@@ -68,15 +68,39 @@ def mib(n: int) -> str:
     return f"{n / 2**20:,.2f} MiB" if n >= 2**20 else f"{n / 1024:,.1f} KiB"
 
 
-def model_table(result, depth=None, color: bool = False, width: int | None = None) -> str:
+def per_axis(values) -> str:
+    """212, or 212x100 where the axes differ; fractions as 1/2."""
+    text = [str(v) for v in values]
+    return text[0] if len(set(text)) == 1 else "x".join(text)
+
+
+def field_cells(row) -> tuple[str, str, str]:
+    """Receptive field, effective stride and padding, as a person reads them."""
+    if row.group:
+        return ("", "", "")
+    if isinstance(row.field, str):
+        return ("whole input", "-", "-")
+    if row.field is None:
+        return ("-", "-", "-")
+    if not row.field:
+        return ("", "", "")
+    return (per_axis(row.receptive_field), per_axis(row.effective_stride),
+            per_axis(row.effective_padding))
+
+
+def model_table(result, depth=None, color: bool = False, width: int | None = None,
+                rf: bool = False) -> str:
     from rich import box
     from rich.table import Table
     title = (f"{result.name or 'model'}: {shape(result.input_shape)} -> "
              f"{shape(result.output_shape)}")
     rows = [(str(r.index + 1), r.name, type_label(r), shape(r.output_shape), f"{r.params:,}",
-             f"{r.connections:,}", f"{r.neurons:,}", f"{r.macs:,}") for r in result.rows(depth)]
+             f"{r.connections:,}", f"{r.neurons:,}", f"{r.macs:,}")
+            + (field_cells(r) if rf else ()) for r in result.rows(depth)]
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     headers = ("#", "name", "type", "output shape", "params", "connections", "neurons", "MACs")
+    if rf:
+        headers += ("RF", "eff. stride", "eff. padding")
     for i, name in enumerate(headers):
         # numbers and shapes are never cut or wrapped; a narrow terminal folds the names
         widest = max([len(name)] + [len(r[i]) for r in rows])
