@@ -314,3 +314,65 @@ def check(paths, fmt, strict):
         click.echo(format_summary(total), err=fmt == "github")
     failed = total["errors"] or (strict and total["warnings"])
     sys.exit(1 if failed else 0)
+
+
+class Open(click.ParamType):
+    """A size per axis, or ? (left open: the solver finds it)."""
+    name = "N[xN...]|?"
+
+    def __init__(self, pairs: bool = False):
+        self.pairs = pairs
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        out = []
+        for part in str(value).lower().split("x"):
+            if part in ("?", "open", ""):
+                out.append(None)
+                continue
+            try:
+                if self.pairs and ":" in part:
+                    begin, end = part.split(":")
+                    out.append((int(begin), int(end)))
+                else:
+                    v = int(part)
+                    out.append((v, v) if self.pairs else v)
+            except ValueError:
+                self.fail(f"{value!r}: give a whole number per axis, or ? to leave it open",
+                          param, ctx)
+            low = min(out[-1]) if self.pairs else out[-1]
+            if low < (0 if self.pairs else 1):
+                self.fail(f"{value!r} is out of range", param, ctx)
+        return tuple(out)
+
+
+@main.command()
+@click.option("--out", "out", type=SIZES, required=True, help="The output size you want.")
+@click.option("--w", "w", type=Open(), default="?", help="Input size W (default: open).")
+@click.option("--f", "f", type=Open(), default="?", help="Kernel size F (default: open).")
+@click.option("--s", "s", type=Open(), default="?", help="Stride S (default: open).")
+@click.option("--p", "p", type=Open(pairs=True), default="?",
+              help="Padding: N, begin:end, or ? (default: open).")
+@click.option("--d", "d", type=Open(), default="1", show_default=True,
+              help="Dilation, or ? to leave it open.")
+@click.option("--transposed", is_flag=True, help="Solve for a transposed convolution.")
+@click.option("--all", "show_all", is_flag=True, help="List every solution, not the first 12.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def solve(out, w, f, s, p, d, transposed, show_all, fmt):
+    """Find the kernel, stride, padding, dilation or input size that give an output size.
+
+    Leave any of --w --f --s --p --d open; every answer is checked by the forward
+    arithmetic and marked exact when the windows tile the padded input with nothing left.
+
+    \b
+    Example:
+        cnnshape solve --w 224 --f 3 --out 112
+        cnnshape solve --w 64 --f 4 --out 64
+        cnnshape solve --transposed --w 56 --f 3 --s 2 --out 112
+    """
+    from .render.solve import solve_json, solve_text
+    from .solve import solve_axes
+    answers, dims = solve_axes(out, w, f, s, p, d, transposed)
+    click.echo(solve_json(answers) if fmt == "json" else solve_text(answers, dims, show_all))
