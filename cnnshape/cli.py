@@ -376,3 +376,34 @@ def solve(out, w, f, s, p, d, transposed, show_all, fmt):
     from .solve import solve_axes
     answers, dims = solve_axes(out, w, f, s, p, d, transposed)
     click.echo(solve_json(answers) if fmt == "json" else solve_text(answers, dims, show_all))
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--range", "size_range", type=(click.IntRange(min=1), click.IntRange(min=1)),
+              default=(1, 2048), show_default=True, help="Smallest and largest size to try.")
+@click.option("--all", "show_all", is_flag=True, help="List every accepted size.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_report_errors
+def inputs(spec, size_range, show_all, fmt):
+    """Which input sizes a network accepts, and which of them are exact.
+
+    Every size in the range goes through the network: accepted when every layer is valid,
+    every merge fits and each linear layer receives the in_features it was built for;
+    exact when no layer leaves input rows or columns unread.
+
+    \b
+    Example:
+        cnnshape inputs unet
+        cnnshape inputs resnet50 --range 32 512
+    """
+    from .api import load, paused_gc
+    from .inputs import scan
+    from .render.inputs import inputs_json, inputs_text
+    low, high = size_range
+    if low > high:
+        raise click.UsageError(f"--range {low} {high}: the smallest size comes first")
+    with paused_gc():
+        scans = scan(load((spec,)), low, high)
+    click.echo(inputs_json(scans) if fmt == "json" else inputs_text(scans, show_all))

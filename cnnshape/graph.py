@@ -155,9 +155,11 @@ def _group_rows(spec, rows):
             a = acc.get(gid)
             if a is None:
                 acc[gid] = [row.index, row.input_shapes, row.output_shape, row.params,
-                            row.non_trainable_params, row.connections, row.neurons, row.macs]
+                            row.non_trainable_params, row.connections, row.neurons, row.macs,
+                            row.field]
             else:
                 a[2] = row.output_shape
+                a[8] = row.field
                 a[3] += row.params
                 a[4] += row.non_trainable_params
                 a[5] += row.connections
@@ -167,5 +169,5 @@ def _group_rows(spec, rows):
     for gid, a in sorted(acc.items()):
         g = spec.groups[gid]
         out.append(LayerResult(a[0], g.name, g.type, (), a[1], a[2], a[3], a[4], a[5], a[6],
-                               a[7], g.depth, None, True, g.line))
+                               a[7], g.depth, None, True, g.line, a[8]))
     return tuple(out)

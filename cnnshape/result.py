@@ -55,7 +55,7 @@ class LayerResult:
              "non_trainable_params": self.non_trainable_params,
              "connections": self.connections, "neurons": self.neurons, "macs": self.macs,
              "depth": self.depth}
-        if not self.group:
+        if True:  # a group row carries its last layer's field: what its output sees
             if isinstance(self.field, str):
                 d.update(receptive_field=self.field, effective_stride=None,
                          effective_padding=None)

@@ -623,6 +623,7 @@ class Expander:
                        scope.context)
             return prev
         fields = {k: self.subst(v, scope, positions.get(k, pos)) for k, v in fields.items()}
+        extra = {k: self.subst(v, scope, positions.get(k, pos)) for k, v in extra.items()}
         inputs = self.references(extra.get("inputs"), positions.get("inputs", pos), scope, prev)
         if inputs is None:
             return prev
@@ -689,7 +690,7 @@ class Expander:
                 self.error(pos, "CS020", f"a layer name is a plain identifier, got {given!r}",
                            "", scope.context)
                 return None
-            if given in scope.names or given in ("input", "previous"):
+            if given in scope.names or given in ("input", "previous"):  # shadowing is allowed
                 self.error(pos, "CS020", f"the name {given!r} is used twice",
                            "names are unique within a block or the spec", scope.context)
                 return None
@@ -710,13 +711,12 @@ class Expander:
             return None
         out = []
         for r in refs:
-            if r == "previous":
-                out.append(prev)
-            elif r in scope.names:
-                out.append(scope.names[r])
+            found = prev if r == "previous" else scope.lookup(r)
+            if found is not None:
+                out.append(found)
             else:
                 self.error(pos, "CS021", f"no earlier layer is named {r!r}",
-                           (_suggest(r, scope.names) or "inputs name layers above this one, "
+                           (_suggest(r, scope.visible()) or "inputs name layers above this one, "
                             "'input' or 'previous'; so a cycle cannot be written"),
                            scope.context)
                 return None
@@ -764,7 +764,8 @@ class Expander:
         gid = self.group(name, bname, pos, scope)
         context = f"in {name}, a {bname} block used at line {pos[0]}"
         inner = Scope(prefix=name + ".", names={"input": inputs[0]}, counters={}, args=args,
-                      input=inputs[0], groups=scope.groups + (gid,), context=context)
+                      input=inputs[0], groups=scope.groups + (gid,), context=context,
+                      parent=scope)
         self.active.append(bname)
         last = self.sequence(body, inner, inputs[0])
         self.active.pop()
@@ -809,9 +810,9 @@ class Expander:
         ends = []
         for i, branch in enumerate(body):
             bpos = item_where(body, i)
-            inner = Scope(prefix=f"{name}.branch{i + 1}.", names=dict(scope.names),
-                          counters={}, args=scope.args, input=scope.input,
-                          groups=scope.groups + (gid,), context=scope.context)
+            inner = Scope(prefix=f"{name}.branch{i + 1}.", names={}, counters={},
+                          args=scope.args, input=scope.input, groups=scope.groups + (gid,),
+                          context=scope.context, parent=scope)
             if isinstance(branch, (str, dict)):
                 branch = [branch]
             if branch is None:
@@ -842,6 +843,24 @@ class Scope:
     input: int
     groups: tuple
     context: str
+    parent: "Scope | None" = None
+
+    def lookup(self, name: str):
+        """A name in this block or branch, else in the ones around it (as they stood
+        where this one was used: a reference can only point upwards)."""
+        scope = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        return None
+
+    def visible(self) -> list[str]:
+        out, scope = [], self
+        while scope is not None:
+            out += list(scope.names)
+            scope = scope.parent
+        return out
 
 
 def _suggest(word: str, choices) -> str:

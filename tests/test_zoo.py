@@ -42,4 +42,47 @@ def test_published_totals(name):
 
 
 def test_every_zoo_net_is_proved_here_or_by_its_paper():
-    assert set(zoo_names()) == set(torch_zoo.INPUTS) | {"lenet5_1998"}
+    assert set(zoo_names()) == set(torch_zoo.INPUTS) | {"lenet5_1998", "unet"}
+
+
+def test_unet_against_torch():
+    """The paper's U-Net in plain torch.nn, with its centre crops: same shapes and params."""
+    nn = torch.nn
+
+    def double(cin, cout):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.ReLU(), nn.Conv2d(cout, cout, 3),
+                             nn.ReLU())
+
+    def crop(skip, like):
+        dh = (skip.shape[2] - like.shape[2]) // 2
+        dw = (skip.shape[3] - like.shape[3]) // 2
+        return skip[:, :, dh:dh + like.shape[2], dw:dw + like.shape[3]]
+
+    class UNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            widths = [64, 128, 256, 512, 1024]
+            self.down = nn.ModuleList(double(a, b) for a, b in zip([1] + widths, widths))
+            self.ups = nn.ModuleList(nn.ConvTranspose2d(b, a, 2, 2)
+                                     for a, b in zip(widths[-2::-1], widths[:0:-1]))
+            self.convs = nn.ModuleList(double(2 * a, a) for a in widths[-2::-1])
+            self.out = nn.Conv2d(64, 2, 1)
+
+        def forward(self, x):
+            skips = []
+            for i, block in enumerate(self.down):
+                x = block(x)
+                if i < 4:
+                    skips.append(x)
+                    x = nn.functional.max_pool2d(x, 2)
+            for up, conv, skip in zip(self.ups, self.convs, reversed(skips)):
+                x = up(x)
+                x = conv(torch.cat([x, crop(skip, x)], 1))
+            return self.out(x)
+
+    net = UNet()
+    with torch.no_grad():
+        y = net(torch.zeros(1, 1, 572, 572))
+    r = cnnshape.analyze("unet")
+    assert r.output_shape == tuple(y.shape[1:]) == (2, 388, 388)
+    assert r.totals.params == sum(p.numel() for p in net.parameters())

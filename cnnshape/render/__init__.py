@@ -19,7 +19,7 @@ def render_model(result, fmt: str = "table", *, depth: int | None = None,
         return model_csv(result, depth)
     if fmt == "markdown":
         from .flat import model_markdown
-        return model_markdown(result, depth)
+        return model_markdown(result, depth, rf)
     from .table import model_table
     return model_table(result, depth, color=color, width=width, rf=rf)
 

@@ -76,8 +76,6 @@ def per_axis(values) -> str:
 
 def field_cells(row) -> tuple[str, str, str]:
     """Receptive field, effective stride and padding, as a person reads them."""
-    if row.group:
-        return ("", "", "")
     if isinstance(row.field, str):
         return ("whole input", "-", "-")
     if row.field is None:

@@ -1,0 +1,43 @@
+"""The accepted input sizes, summarised as a person says them, and as JSON."""
+from .json import dumps
+
+LIMIT = 10
+
+
+def _shape(s) -> str:
+    return "[" + ", ".join(map(str, s)) + "]"
+
+
+def _count(items) -> str:
+    return f"{len(items)} size" + ("" if len(items) == 1 else "s")
+
+
+def inputs_text(scans, show_all: bool = False) -> str:
+    from ..inputs import describe
+    lines = []
+    for scan in scans:
+        where = ("square inputs, every spatial axis n" if scan.axis is None
+                 else f"axis {scan.axis + 1} varied, the others as in the spec")
+        accepted = [a.size for a in scan.accepted]
+        exact = [a for a in scan.accepted if a.exact]
+        lines += [f"{scan.name or 'model'}: input sizes {scan.low} to {scan.high} ({where})",
+                  f"accepted: {describe(accepted, scan.high)} ({_count(accepted)})",
+                  f"exact, no input row or column left unread: "
+                  f"{describe([a.size for a in exact], scan.high)} ({_count(exact)})"]
+        shown = scan.accepted if show_all else exact[:LIMIT]
+        if shown:
+            width = max(len(str(a.size)) for a in shown)
+            lines.append(f"  {'input':>{max(width, 5)}}  output")
+            lines += [f"  {a.size:>{max(width, 5)}}  {_shape(a.output)}"
+                      + ("" if a.exact else "  (not exact)") for a in shown]
+            rest = (len(scan.accepted) if show_all else len(exact)) - len(shown)
+            if rest > 0:
+                lines.append(f"  ... and {rest} more exact sizes (--all lists every accepted "
+                             "size; --format json too)")
+    return "\n".join(lines)
+
+
+def inputs_json(scans) -> str:
+    if len(scans) == 1:
+        return dumps(scans[0].to_dict())
+    return dumps({"axes": [s.to_dict() for s in scans]})

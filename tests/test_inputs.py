@@ -1,0 +1,89 @@
+"""Which input sizes a network accepts: U-Net's exact sizes, fixed in_features, speed."""
+import json
+import time
+
+from click.testing import CliRunner
+
+import cnnshape
+from cnnshape.api import resolve
+from cnnshape.cli import main
+from cnnshape.inputs import describe, scan
+from cnnshape.spec import load_spec
+
+
+def test_unet_matches_the_paper():
+    """Figure 1: 1x572x572 in, 2x388x388 out, 23 convolutions, copy-and-crop skips."""
+    r = cnnshape.analyze("unet")
+    assert r.output_shape == (2, 388, 388)
+    assert sum(x.type in ("conv2d", "conv_transpose2d") for x in r.layers) == 23
+    crops = [x for x in r.layers if x.type == "concat"]
+    assert [x.input_shapes[1][1] for x in crops] == [64, 136, 280, 568]  # the skips
+    assert [x.output_shape for x in crops] == [(1024, 56, 56), (512, 104, 104),
+                                              (256, 200, 200), (128, 392, 392)]
+
+
+def test_unet_accepts_572_exactly_with_output_388():
+    d = json.loads(CliRunner().invoke(main, ["inputs", "unet", "--format", "json"]).output)
+    sizes = {s["input"]: s for s in d["sizes"]}
+    assert sizes[572] == {"input": 572, "output": [2, 388, 388], "exact": True}
+    assert sizes[573]["exact"] is False and 187 not in sizes
+    exact = [s["input"] for s in d["sizes"] if s["exact"]]
+    assert exact == list(range(188, 2049, 16))
+    assert describe(exact, 2048).startswith("16k + 12, k >= 11: 188, 204, 220")
+
+
+def test_every_accepted_size_agrees_with_the_engine():
+    """The scanner's answers are the engine's: accepted sizes analyse, others raise."""
+    spec = load_spec(resolve("unet"))
+    accepted = {a.size: a for a in scan(spec, 180, 260)[0].accepted}
+    for n in range(180, 261):
+        try:
+            result = cnnshape.analyze("unet", input_shape=(1, n, n))
+        except cnnshape.SpecError:
+            assert n not in accepted
+            continue
+        assert accepted[n].output == result.output_shape
+        assert accepted[n].exact == (not any(w.code == "CS301" for w in result.warnings))
+
+
+def test_linear_weights_fix_the_input_size():
+    """LeNet-5 has nn.Linear(400, 120): only inputs that give 16x5x5 fit its weights."""
+    accepted = [a.size for a in scan(load_spec(resolve("lenet5")))[0].accepted]
+    assert accepted == [32, 33, 34, 35]
+
+
+def test_non_square_inputs_scan_each_axis():
+    spec = load_spec(resolve("alexnet"), input_shape=(3, 224, 320))
+    scans = scan(spec, 55, 80)
+    assert [s.axis for s in scans] == [0, 1]
+    for s in scans:
+        accepted = {a.size for a in s.accepted}
+        for n in range(55, 81):
+            shape = (3, n, 320) if s.axis == 0 else (3, 224, n)
+            try:
+                cnnshape.analyze("alexnet", input_shape=shape)
+                assert n in accepted, shape
+            except cnnshape.SpecError:
+                assert n not in accepted, shape
+
+
+def test_resnet50_answers_in_about_a_second():
+    spec = load_spec(resolve("resnet50"))
+    start = time.perf_counter()
+    accepted = scan(spec)[0].accepted
+    elapsed = time.perf_counter() - start
+    assert len(accepted) == 2048
+    assert elapsed < 5  # about 1 s here; generous for a loaded CI machine
+
+
+def test_crop_needs_the_skip_to_be_larger():
+    spec = {"input": [4, 32, 32], "layers": [
+        "conv2d 4 k3 name=small", "conv_transpose2d 4 k2 s2 name=big",
+        {"type": "concat", "crop": True, "inputs": ["big", "small"]}]}
+    try:
+        cnnshape.analyze(spec)
+    except cnnshape.SpecError as e:
+        assert e.diagnostics[0].code == "CS211"
+        assert "the skip [4, 30, 30] is smaller than the path [4, 60, 60]" in str(e)
+    else:
+        raise AssertionError("a smaller skip must be refused")
