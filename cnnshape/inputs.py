@@ -23,6 +23,7 @@ class Scan:
     low: int
     high: int
     accepted: tuple[Accepted, ...]
+    reference: int = 0  # the spec's own size on the scanned axis
 
     def to_dict(self) -> dict:
         return {"axis": "all" if self.axis is None else self.axis + 1,
@@ -77,7 +78,8 @@ def scan(spec, low: int = 1, high: int = 2048) -> list[Scan]:
             if got is not None:
                 y, exact = got
                 accepted.append(Accepted(n, y, exact))
-        out.append(Scan(spec.name, axis, low, high, tuple(accepted)))
+        out.append(Scan(spec.name, axis, low, high, tuple(accepted),
+                        spatial[0 if axis is None else axis] if spatial else 0))
     return out
 
 

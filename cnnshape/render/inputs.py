@@ -24,6 +24,10 @@ def inputs_text(scans, show_all: bool = False) -> str:
                   f"accepted: {describe(accepted, scan.high)} ({_count(accepted)})",
                   f"exact, no input row or column left unread: "
                   f"{describe([a.size for a in exact], scan.high)} ({_count(exact)})"]
+        own = [a for a in scan.accepted if a.size == scan.reference]
+        if own:
+            lines.append(f"the spec's own {own[0].size}: {'exact' if own[0].exact else 'accepted'}"
+                         f", output {_shape(own[0].output)}")
         shown = scan.accepted if show_all else exact[:LIMIT]
         if shown:
             width = max(len(str(a.size)) for a in shown)
