@@ -55,14 +55,16 @@ class LayerResult:
              "non_trainable_params": self.non_trainable_params,
              "connections": self.connections, "neurons": self.neurons, "macs": self.macs,
              "depth": self.depth}
-        if True:  # a group row carries its last layer's field: what its output sees
-            if isinstance(self.field, str):
-                d.update(receptive_field=self.field, effective_stride=None,
-                         effective_padding=None)
-            else:
-                for key in ("receptive_field", "effective_stride", "effective_padding"):
-                    values = getattr(self, key)
-                    d[key] = None if values is None else [_exact(v) for v in values]
+        # a group row carries its last layer's field: what its output sees
+        field = self.field
+        if isinstance(field, str):
+            d.update(receptive_field=field, effective_stride=None, effective_padding=None)
+        elif field is None:
+            d.update(receptive_field=None, effective_stride=None, effective_padding=None)
+        else:
+            r, s, p = ([v if type(v) is int else _exact(v) for v in values]
+                       for values in zip(*field)) if field else ([], [], [])
+            d.update(receptive_field=r, effective_stride=s, effective_padding=p)
         if self.in_features is not None:
             d["in_features"] = self.in_features
         if self.group:

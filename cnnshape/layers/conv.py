@@ -29,11 +29,26 @@ class Axis(NamedTuple):
     dilation: int
 
 
+_AXES: dict = {}
+
+
 class Windowed(Layer):
     """Shared by convolutions and pools: a window slid over every spatial axis."""
 
     def axes(self, sizes: Shape) -> tuple[Axis, ...]:
-        """Per-axis kernel, stride, padding and dilation, with 'same'/'valid'/'full' resolved."""
+        """Per-axis kernel, stride, padding and dilation, with 'same'/'valid'/'full' resolved.
+
+        Shape, warnings and receptive field all ask for them: computed once per
+        (layer, sizes), and equal layers share the answer."""
+        key = (self, sizes)
+        found = _AXES.get(key)
+        if found is None:
+            if len(_AXES) > 65536:
+                _AXES.clear()
+            found = _AXES[key] = self._axes(sizes)
+        return found
+
+    def _axes(self, sizes: Shape) -> tuple[Axis, ...]:
         out = []
         for i, size in enumerate(sizes):
             k, s, d = self.kernel_size[i], self.strides()[i], self.dilations()[i]

@@ -33,6 +33,16 @@ def dumps(value) -> str:
 def _list(items, indent: str) -> str:
     if not items:
         return "[]"
+    first = items[0]
+    if isinstance(first, dict) and first and all(type(x) is dict for x in items):
+        # one C-encoder call for the whole list, then a line break before each item: the
+        # items are mappings opening with the same key, which nothing inside them repeats
+        key = next(iter(first))
+        if all(next(iter(x), None) == key for x in items):
+            mark = "}, {" + json.dumps(key) + ": "
+            body = _compact(items)[1:-1].replace(mark, "},\n" + indent + "  {" +
+                                                 json.dumps(key) + ": ")
+            return "[\n" + indent + "  " + body + "\n" + indent + "]"
     return "[\n" + ",\n".join(indent + "  " + _compact(x) for x in items) + "\n" + indent + "]"
 
 
