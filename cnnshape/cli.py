@@ -407,3 +407,72 @@ def inputs(spec, size_range, show_all, fmt):
     with paused_gc():
         scans = scan(load((spec,)), low, high)
     click.echo(inputs_json(scans) if fmt == "json" else inputs_text(scans, show_all))
+
+
+@main.command()
+@click.argument("spec", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the SVG here (default: standard output).")
+@click.option("--input", "input_shape", type=SHAPE, help="Input shape, overriding the spec's.")
+@click.option("--depth", type=click.IntRange(min=1),
+              help="Draw blocks nested deeper than this as one box (1: top level only).")
+@click.option("--scale", type=click.Choice(["log", "linear"]), default="log", show_default=True,
+              help="How sizes map to drawn lengths (clamped; see docs/spec.md).")
+@click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
+              show_default=True)
+@click.option("--no-kernels", is_flag=True, help="Do not draw the kernel windows.")
+@click.option("--no-legend", is_flag=True, help="Do not draw the colour legend.")
+@_report_errors
+def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
+    """Draw the network as cuboids (SVG), as the AlexNet paper drew it.
+
+    \b
+    Example:
+        cnnshape draw lenet5 -o lenet5.svg
+        cnnshape draw googlenet --depth 1 --theme dark -o googlenet.svg
+    """
+    from .api import load, paused_gc
+    from .graph import propagate
+    from .render.svg import render_svg
+    with paused_gc():
+        result = propagate(load(spec, input_shape))
+    svg = render_svg(result, depth, scale=scale, theme=theme, kernels=not no_kernels,
+                     legend=not no_legend)
+    _write(svg, output)
+
+
+def _write(text: str, output) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("spec", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the HTML here (default: standard output).")
+@click.option("--input", "input_shape", type=SHAPE, help="Input shape, overriding the spec's.")
+@click.option("--depth", type=click.IntRange(min=1), help="Collapse blocks below this level.")
+@click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
+              show_default=True, help="The drawing's theme.")
+@_report_errors
+def report(spec, output, input_shape, depth, theme):
+    """One self-contained HTML file: drawing, sortable layer table, totals, problems.
+
+    Works offline: CSS, SVG and script are inline. A spec with errors is reported on the
+    terminal (exit 1), as by 'cnnshape model'.
+
+    \b
+    Example:
+        cnnshape report resnet50 -o resnet50.html
+    """
+    from .api import load, paused_gc
+    from .graph import propagate
+    from .render.html import render_html
+    from .render.svg import render_svg
+    with paused_gc():
+        result = propagate(load(spec, input_shape))
+    svg = render_svg(result, depth, theme=theme)
+    _write(render_html(result, svg, result.warnings, depth), output)

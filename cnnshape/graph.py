@@ -91,7 +91,8 @@ def propagate(spec):
                           cost.params, cost.non_trainable_params, cost.connections, n,
                           cost.macs, depth_of[i],
                           xs[0][0] if layer.type_name == "linear" else None, False, node.line,
-                          rf if rf is None or isinstance(rf, str) else tuple(rf))
+                          rf if rf is None or isinstance(rf, str) else tuple(rf),
+                          getattr(layer, "kernel_size", None))
         rows.append(row)
         totals[0] += cost.params
         totals[1] += cost.non_trainable_params
@@ -156,10 +157,11 @@ def _group_rows(spec, rows):
             if a is None:
                 acc[gid] = [row.index, row.input_shapes, row.output_shape, row.params,
                             row.non_trainable_params, row.connections, row.neurons, row.macs,
-                            row.field]
+                            row.field, row.index]
             else:
                 a[2] = row.output_shape
                 a[8] = row.field
+                a[9] = row.index
                 a[3] += row.params
                 a[4] += row.non_trainable_params
                 a[5] += row.connections
@@ -169,5 +171,5 @@ def _group_rows(spec, rows):
     for gid, a in sorted(acc.items()):
         g = spec.groups[gid]
         out.append(LayerResult(a[0], g.name, g.type, (), a[1], a[2], a[3], a[4], a[5], a[6],
-                               a[7], g.depth, None, True, g.line, a[8]))
+                               a[7], g.depth, None, True, g.line, a[8], None, a[9]))
     return tuple(out)

@@ -29,6 +29,8 @@ class LayerResult:
     # per spatial axis (receptive field, effective stride, effective padding) from the input;
     # "whole" once a unit sees the whole input; None where undefined
     field: object = None
+    kernel: tuple[int, ...] | None = None  # a windowed layer's kernel_size (for drawings)
+    last: int = -1  # a group row: the index of its last layer
 
     @property
     def receptive_field(self):
