@@ -37,10 +37,15 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize("command,expected", EXAMPLES, ids=[c for c, _ in EXAMPLES])
-def test_readme_example(command, expected):
+def test_readme_example(command, expected, tmp_path, monkeypatch):
     argv = shlex.split(command)
     assert argv[0] == "cnnshape"
+    if "-o" in argv:  # writes a file: run where it cannot litter the checkout
+        monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, argv[1:], catch_exceptions=False)
+    if "-o" in argv:
+        written = tmp_path / argv[argv.index("-o") + 1]
+        assert written.stat().st_size > 1000
     assert r.exit_code == (1 if " error [" in expected else 0)
     assert r.output.rstrip("\n") == expected
 

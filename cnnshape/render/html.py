@@ -2,6 +2,7 @@
 the spec's problems.  CSS, SVG and the few lines of script are inline; nothing is fetched."""
 from html import escape
 
+from ..diagnostics import format_text_line
 from .table import field_cells, shape, totals_lines, type_label
 
 CSS = """
@@ -57,9 +58,8 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     totals = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>"
                      for k, v in totals_lines(result.totals))
-    issues = "".join(f'<li class="{d.level}">{escape(d.path)}:{d.line}:{d.column}: {d.level} '
-                     f'[{d.code}] {escape(d.message)}{" (" + escape(d.hint) + ")" if d.hint else ""}'
-                     "</li>" for d in problems)
+    issues = "".join(f'<li class="{d.level}">{escape(format_text_line(d))}</li>'
+                     for d in problems)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,0 +1,190 @@
+"""Drawings and reports: golden SVGs, determinism, and a real browser (headless Chromium)
+checking what a person sees: no errors, every block inside the picture, no overlapping
+labels, one table row per layer, and a table that sorts."""
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cnnshape
+from cnnshape.cli import main
+from cnnshape.render.svg import render_svg
+
+SEED = ["--input", "1x28x28", "conv2d 32 k5"]  # the tutorials' own example: 24x24x32
+
+
+def draw(*args):
+    r = CliRunner().invoke(main, ["draw", *args], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+@pytest.mark.parametrize("name,args", [("seed", SEED), ("lenet5", ["lenet5"]),
+                                       ("simpleconvnet", ["simpleconvnet"])])
+def test_golden_svgs(golden, name, args):
+    golden(f"draw_{name}.svg", draw(*args))
+
+
+def test_the_seed_example_reads_like_the_tutorial():
+    root = ET.fromstring(draw(*SEED))
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "28×28×1" in texts and "24×24×32" in texts and "conv1" in texts
+
+
+@pytest.mark.parametrize("spec", ["lenet5", "googlenet", "resnet18", "unet", "mobilenet_v2"])
+def test_svg_is_valid_xml_and_deterministic(spec):
+    a, b = draw(spec), draw(spec)
+    assert a == b
+    root = ET.fromstring(a)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert re.fullmatch(r"0 0 [\d.]+ [\d.]+", root.get("viewBox"))
+
+
+def test_branches_are_drawn_as_branches():
+    """GoogLeNet's Inception blocks fan out in lanes and meet at a merge; at --depth 1 each
+    block is one box."""
+    from cnnshape.render.svg import layout
+    result = cnnshape.analyze("googlenet")
+    order, _, _, _ = layout(result)
+    merges = [n for n in order if n.type == "concat"]
+    assert len(merges) == 9 and all(len(n.inputs) == 4 for n in merges)
+    assert max(n.lane for n in order) == 3
+    collapsed, _, _, _ = layout(result, depth=1)
+    assert [n.type for n in collapsed].count("inception") == 9
+    assert max(n.lane for n in collapsed) == 0
+
+
+def test_folded_layers_are_named_in_the_caption():
+    svg = draw("lenet5")
+    assert "conv2d + relu" in svg and "linear + relu" in svg
+
+
+def test_dark_theme_and_options():
+    svg = draw("lenet5", "--theme", "dark", "--no-kernels", "--no-legend", "--scale", "linear")
+    assert "#0d1117" in svg and 'class="kernels"' not in svg and 'class="legend"' not in svg
+
+
+def test_report_is_self_contained():
+    r = CliRunner().invoke(main, ["report", "resnet18"], catch_exceptions=False)
+    html = r.output
+    assert "<svg" in html and "<table" in html and "<script>" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched
+    rows = re.findall(r"<tr><td", html)
+    assert len(rows) == len(cnnshape.analyze("resnet18").layers)
+
+
+# --- in a real browser ----------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+browser = pytest.mark.skipif(CHROMIUM is None, reason="chromium absent: apt-get install chromium")
+
+CHECK_SVG = """
+<script>
+var out = {errors: window.__errors || []};
+try {
+  var svg = document.querySelector("svg"), vb = svg.viewBox.baseVal;
+  out.outside = [];
+  document.querySelectorAll("g.block, g.labels text, g.legend text").forEach(function (el) {
+    var b = el.getBBox();
+    if (b.x < vb.x - 0.5 || b.y < vb.y - 0.5 || b.x + b.width > vb.x + vb.width + 0.5 ||
+        b.y + b.height > vb.y + vb.height + 0.5) out.outside.push(el.textContent || el.dataset.name);
+  });
+  var boxes = Array.prototype.map.call(document.querySelectorAll("g.labels text"), function (t) {
+    var b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height, t.textContent]; });
+  out.overlaps = [];
+  for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++) {
+    var a = boxes[i], c = boxes[j];
+    if (a[0] < c[2] - 0.5 && c[0] < a[2] - 0.5 && a[1] < c[3] - 0.5 && c[1] < a[3] - 0.5)
+      out.overlaps.push(a[4] + " / " + c[4]);
+  }
+  out.blocks = document.querySelectorAll("g.block").length;
+  out.labels = boxes.length;
+} catch (e) { out.errors.push(String(e)); }
+document.getElementById("result").textContent = JSON.stringify(out);
+</script>"""
+
+CATCH = """<script>window.__errors = [];
+window.addEventListener("error", function (e) { window.__errors.push(String(e.message)); });
+</script>"""
+
+
+def in_browser(html: str, tmp_path: Path) -> dict:
+    page = tmp_path / "page.html"
+    page.write_text(html, encoding="utf-8")
+    proc = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    found = re.search(r'<pre id="result">(.*?)</pre>', proc.stdout, re.S)
+    assert found, proc.stderr[-2000:]
+    out = json.loads(found.group(1).replace("&lt;", "<").replace("&gt;", ">")
+                     .replace("&amp;", "&").replace("&quot;", '"'))
+    # console errors the page itself logged
+    out["console"] = [line for line in proc.stderr.splitlines()
+                      if "CONSOLE" in line and ("Error" in line or "Uncaught" in line)]
+    return out
+
+
+@browser
+@pytest.mark.parametrize("args", [SEED, ["lenet5"], ["vgg16"], ["googlenet"], ["resnet50"],
+                                  ["googlenet", "--depth", "1"], ["unet", "--theme", "dark"]],
+                         ids=lambda a: "-".join(a))
+def test_svg_in_chromium(args, tmp_path):
+    svg = draw(*args)
+    html = ("<!DOCTYPE html><html><head><meta charset='utf-8'>" + CATCH + "</head><body>"
+            + svg + "<pre id=\"result\"></pre>" + CHECK_SVG + "</body></html>")
+    out = in_browser(html, tmp_path)
+    assert out["errors"] == [] and out["console"] == []
+    assert out["blocks"] > 0 and out["labels"] > 0
+    assert out["outside"] == [], out["outside"][:5]
+    assert out["overlaps"] == [], out["overlaps"][:5]
+
+
+CHECK_REPORT = """
+<script>
+var out = {errors: window.__errors || []};
+try {
+  var table = document.querySelector("table.sortable");
+  out.rows = table.tBodies[0].rows.length;
+  var th = table.tHead.rows[0].cells[4];  // params
+  th.click();
+  var v = Array.prototype.map.call(table.tBodies[0].rows, function (r) {
+    return +r.cells[4].dataset.v; });
+  out.sorted = v.every(function (x, i) { return i === 0 || v[i - 1] <= x; });
+  th.click();
+  var w = Array.prototype.map.call(table.tBodies[0].rows, function (r) {
+    return +r.cells[4].dataset.v; });
+  out.reversed = w.every(function (x, i) { return i === 0 || w[i - 1] >= x; });
+  out.svg = document.querySelectorAll("svg g.block").length;
+} catch (e) { out.errors.push(String(e)); }
+document.getElementById("result").textContent = JSON.stringify(out);
+</script>"""
+
+
+@browser
+@pytest.mark.parametrize("spec", ["resnet18", "nin"])
+def test_report_in_chromium(spec, tmp_path):
+    html = CliRunner().invoke(main, ["report", spec], catch_exceptions=False).output
+    html = html.replace("<head>", "<head>" + CATCH, 1).replace(
+        "</body>", '<pre id="result"></pre>' + CHECK_REPORT + "</body>", 1)
+    out = in_browser(html, tmp_path)
+    assert out["errors"] == [] and out["console"] == []
+    assert out["rows"] == len(cnnshape.analyze(spec).layers)
+    assert out["sorted"] and out["reversed"] and out["svg"] > 0
+
+
+def test_render_needs_no_browser():
+    """The SVG comes from plain Python: importing the renderer loads neither rich nor yaml."""
+    code = ("import sys, cnnshape; from cnnshape.render.svg import render_svg; "
+            "print(sorted(m for m in ('rich', 'cairo', 'cairosvg') if m in sys.modules))")
+    out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert render_svg  # the name is the module's interface
