@@ -92,7 +92,8 @@ try {
   document.querySelectorAll("g.block, g.labels text, g.legend text").forEach(function (el) {
     var b = el.getBBox();
     if (b.x < vb.x - 0.5 || b.y < vb.y - 0.5 || b.x + b.width > vb.x + vb.width + 0.5 ||
-        b.y + b.height > vb.y + vb.height + 0.5) out.outside.push(el.textContent || el.dataset.name);
+        b.y + b.height > vb.y + vb.height + 0.5)
+      out.outside.push(el.textContent || el.dataset.name);
   });
   var boxes = Array.prototype.map.call(document.querySelectorAll("g.labels text"), function (t) {
     var b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height, t.textContent]; });
