@@ -4,23 +4,9 @@ resnet50' (a script, not a test).  Target: about 0.3 s.
     python benchmarks/draw.py [--runs 15]
 """
 import argparse
-import shutil
 import statistics
-import subprocess
-import sys
-import time
 
-
-def cmd(*args):
-    exe = shutil.which("cnnshape")
-    return [exe, *args] if exe else [sys.executable, "-m", "cnnshape", *args]
-
-
-def timed(c) -> float:
-    t = time.perf_counter()
-    subprocess.run(c, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
-
+from common import cnnshape_cmd, timed
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
@@ -28,8 +14,8 @@ if __name__ == "__main__":
     runs = p.parse_args().runs
     draw, model = [], []
     for _ in range(runs):
-        draw.append(timed(cmd("draw", "resnet50")))
-        model.append(timed(cmd("model", "resnet50", "--format", "json")))
+        draw.append(timed(cnnshape_cmd("draw", "resnet50")))
+        model.append(timed(cnnshape_cmd("model", "resnet50", "--format", "json")))
     d, m = statistics.median(draw), statistics.median(model)
     print(f"draw resnet50 {d * 1000:.0f} ms vs model resnet50 {m * 1000:.0f} ms: "
           f"ratio {d / m:.2f}x")

@@ -9,13 +9,13 @@
     python benchmarks/model.py [--runs 15] [--sizes 10000 100000]
 """
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import cnnshape_cmd, timed
 
 LAYER = """  - type: conv2d
     out_channels: 8
@@ -26,15 +26,6 @@ LAYER = """  - type: conv2d
 """
 
 
-def cnnshape_cmd(*args):
-    exe = shutil.which("cnnshape")
-    return [exe, *args] if exe else [sys.executable, "-m", "cnnshape", *args]
-
-
-def timed(cmd) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
 
 
 def big_spec(path: Path, layers: int) -> None:

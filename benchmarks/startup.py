@@ -8,24 +8,14 @@ and prints the ratio of medians. Target: at most 1.25x each.
     python benchmarks/startup.py [--runs 30]
 """
 import argparse
-import shutil
 import statistics
-import subprocess
 import sys
-import time
+
+from common import cnnshape_cmd, timed
 
 CONV = ["conv", "--w", "256", "--f", "12", "--s", "4", "--p", "2", "--c", "3", "--k", "96"]
 
 
-def cnnshape_cmd(*args):
-    exe = shutil.which("cnnshape")
-    return [exe, *args] if exe else [sys.executable, "-m", "cnnshape", *args]
-
-
-def timed(cmd) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
 
 
 def compare(name, ours, floor, runs):

@@ -55,6 +55,19 @@ def register(name: str):
     return wrap
 
 
+def dims_family(base, stem: str, torch_name: str):
+    """Register {stem}1d/2d/3d as subclasses of ``base`` fixing the number of axes.
+
+    They add no fields, so the base's generated dataclass methods serve (and start-up
+    stays cheap)."""
+    made = []
+    for dims in (1, 2, 3):
+        cls = type(f"{torch_name}{dims}d", (base,),
+                   {"__doc__": f"Matches torch.nn.{torch_name}{dims}d.", "dims": dims})
+        made.append(register(f"{stem}{dims}d")(cls))
+    return made
+
+
 def nearest(name: str, choices, n: int = 3) -> list[str]:
     from difflib import get_close_matches
     return get_close_matches(name, list(choices), n=n, cutoff=0.6)

@@ -13,9 +13,9 @@ from . import (
     PerAxis,
     Problem,
     Shape,
+    dims_family,
     doc,
     neurons,
-    register,
 )
 
 
@@ -191,19 +191,4 @@ class ConvNd(Windowed):
                     macs=n * self.taps(x))
 
 
-@register("conv1d")
-class Conv1d(ConvNd):
-    """Matches torch.nn.Conv1d."""
-    dims = 1
-
-
-@register("conv2d")
-class Conv2d(ConvNd):
-    """Matches torch.nn.Conv2d."""
-    dims = 2
-
-
-@register("conv3d")
-class Conv3d(ConvNd):
-    """Matches torch.nn.Conv3d."""
-    dims = 3
+Conv1d, Conv2d, Conv3d = dims_family(ConvNd, "conv", "Conv")

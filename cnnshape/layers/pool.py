@@ -13,6 +13,7 @@ from . import (
     PerAxisOrKernel,
     Problem,
     Shape,
+    dims_family,
     doc,
     neurons,
     register,
@@ -78,20 +79,8 @@ class AvgPoolNd(PoolNd):
         "divide by the whole window, padding included; does not change shapes"))
 
 
-def _dims_family(base, stem: str, torch_name: str):
-    """Register {stem}1d/2d/3d as subclasses of ``base`` fixing the number of axes."""
-    made = []
-    for dims in (1, 2, 3):
-        name = f"{stem}{dims}d"
-        cls = type(f"{torch_name}{dims}d", (base,),
-                   {"__doc__": f"Matches torch.nn.{torch_name}{dims}d.", "dims": dims})
-        # no new fields: the base's dataclass methods serve, and start-up stays cheap
-        made.append(register(name)(cls))
-    return made
-
-
-MaxPool1d, MaxPool2d, MaxPool3d = _dims_family(MaxPoolNd, "maxpool", "MaxPool")
-AvgPool1d, AvgPool2d, _ = _dims_family(AvgPoolNd, "avgpool", "AvgPool")
+MaxPool1d, MaxPool2d, MaxPool3d = dims_family(MaxPoolNd, "maxpool", "MaxPool")
+AvgPool1d, AvgPool2d, _ = dims_family(AvgPoolNd, "avgpool", "AvgPool")
 
 
 @register("avgpool3d")
@@ -139,9 +128,9 @@ class AdaptivePoolNd(Layer):
                                             for w, o in zip(x[1:], self.output_size)))
 
 
-AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = _dims_family(
+AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = dims_family(
     AdaptivePoolNd, "adaptive_avgpool", "AdaptiveAvgPool")
-AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = _dims_family(
+AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = dims_family(
     AdaptivePoolNd, "adaptive_maxpool", "AdaptiveMaxPool")
 
 

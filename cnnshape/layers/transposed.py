@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from math import prod
 
 from .. import arithmetic as ar
-from . import Cost, NonNegPerAxis, Problem, Shape, doc, neurons, register
+from . import Cost, NonNegPerAxis, Problem, Shape, dims_family, doc, neurons
 from .conv import ConvNd
 
 
@@ -67,19 +67,5 @@ class ConvTransposeNd(ConvNd):
                     connections=n * (self.taps(x) + self.bias), macs=macs)
 
 
-@register("conv_transpose1d")
-class ConvTranspose1d(ConvTransposeNd):
-    """Matches torch.nn.ConvTranspose1d."""
-    dims = 1
-
-
-@register("conv_transpose2d")
-class ConvTranspose2d(ConvTransposeNd):
-    """Matches torch.nn.ConvTranspose2d."""
-    dims = 2
-
-
-@register("conv_transpose3d")
-class ConvTranspose3d(ConvTransposeNd):
-    """Matches torch.nn.ConvTranspose3d."""
-    dims = 3
+ConvTranspose1d, ConvTranspose2d, ConvTranspose3d = dims_family(
+    ConvTransposeNd, "conv_transpose", "ConvTranspose")
