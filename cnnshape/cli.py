@@ -462,17 +462,23 @@ def report(spec, output, input_shape, depth, theme):
     """One self-contained HTML file: drawing, sortable layer table, totals, problems.
 
     Works offline: CSS, SVG and script are inline. A spec with errors is reported on the
-    terminal (exit 1), as by 'cnnshape model'.
+    terminal (exit 1), as by 'cnnshape model', and the file then lists the errors.
 
     \b
     Example:
         cnnshape report resnet50 -o resnet50.html
     """
     from .api import load, paused_gc
+    from .diagnostics import SpecError
     from .graph import propagate
-    from .render.html import render_html
+    from .render.html import render_html, render_html_problems
     from .render.svg import render_svg
-    with paused_gc():
-        result = propagate(load(spec, input_shape))
+    try:
+        with paused_gc():
+            result = propagate(load(spec, input_shape))
+    except SpecError as e:
+        if output:  # the file still tells what is wrong, for a CI artifact
+            _write(render_html_problems(" ".join(spec), e.diagnostics), output)
+        raise
     svg = render_svg(result, depth, theme=theme)
     _write(render_html(result, svg, result.warnings, depth), output)

@@ -181,6 +181,15 @@ def test_report_in_chromium(spec, tmp_path):
     assert out["sorted"] and out["reversed"] and out["svg"] > 0
 
 
+def test_report_of_a_broken_spec_lists_its_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["report", "tests/broken/unknown_type.yaml", "-o", str(out)])
+    assert r.exit_code == 1 and "CS101" in r.output
+    html = out.read_text()
+    assert "CS101" in html and "maxpol2d" in html and "<svg" not in html
+
+
 def test_render_needs_no_browser():
     """The SVG comes from plain Python: importing the renderer loads neither rich nor yaml."""
     code = ("import sys, cnnshape; from cnnshape.render.svg import render_svg; "

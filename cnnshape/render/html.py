@@ -82,6 +82,18 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
 """
 
 
+def render_html_problems(name: str, problems) -> str:
+    """The report of a spec that cannot be analysed: its errors, so CI can still publish it."""
+    issues = "".join(f'<li class="{d.level}">{escape(format_text_line(d))}</li>'
+                     for d in problems)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(name)}: cnnshape report</title>
+<style>{CSS}</style></head>
+<body><h1>{escape(name)}</h1><p class="sub">The spec has errors; fix them to see the network.</p>
+<h2>Problems</h2><ul class="problems">{issues}</ul></body></html>
+"""
+
+
 def _volume(s) -> int:
     v = 1
     for x in s:
