@@ -5,6 +5,7 @@ never float ``floor``, and states the formula and the framework mode it
 matches.  Nothing here judges: a result ``<= 0`` is returned as is, and the
 layer classes in ``cnnshape.layers`` turn it into a diagnostic.
 """
+import math
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -77,26 +78,41 @@ UNREAD_LIMIT = 1 << 22
 
 
 def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 0,
-                  dilation: int = 1) -> list[tuple[int, int]] | None:
+                  dilation: int = 1, *, tap_limit: int | None = None) -> list[tuple[int, int]] | None:
     """Input positions no window reads, as inclusive 0-based (first, last) runs.
 
     Window o, tap k reads input index o*S - p_begin + k*d.  When (W + 2P - F)
     is not divisible by S the last few rows/columns are never read; with
-    d > S there can also be holes inside the map.  Linear in W + F; None
-    (not computed) for an axis longer than UNREAD_LIMIT.
+    d > S there can also be holes inside the map.  None (not computed) for an
+    axis longer than UNREAD_LIMIT.
+
+    Cost is bounded by the input, never by the kernel or the padding: only the
+    taps that can land inside the input are walked (one strided slice each),
+    and when those outnumber the input positions (``tap_limit``, default the
+    size) each position is tested in O(1) instead (see ``_is_read``).
     """
     if size > UNREAD_LIMIT:
         return None
-    read = bytearray(size)
-    for k in range(kernel):
-        first = k * dilation - padding
-        o0 = ceil_div(-first, stride) if first < 0 else 0
-        start = first + o0 * stride
-        if o0 >= out or start >= size:
-            continue
-        stop = min(first + (out - 1) * stride, size - 1) + 1
-        count = len(range(start, stop, stride))
-        read[start:stop:stride] = b"\x01" * count
+    span = (out - 1) * stride
+    # tap k lands in [0, size) for some window iff k*d - p + span >= 0 and k*d - p < size
+    k_lo = max(0, ceil_div(padding - span, dilation))
+    k_hi = min(kernel - 1, (padding + size - 1) // dilation)
+    if k_hi < k_lo or out < 1:
+        return [(0, size - 1)] if size else []
+    limit = size if tap_limit is None else tap_limit
+    if k_hi - k_lo + 1 > max(limit, 1):
+        read = bytearray(_is_read(x, kernel, stride, span, padding, dilation)
+                         for x in range(size))
+    else:
+        read = bytearray(size)
+        for k in range(k_lo, k_hi + 1):
+            first = k * dilation - padding
+            o0 = ceil_div(-first, stride) if first < 0 else 0
+            start = first + o0 * stride
+            if o0 >= out or start >= size:
+                continue
+            stop = min(first + span, size - 1) + 1
+            read[start:stop:stride] = b"\x01" * len(range(start, stop, stride))
     runs, i = [], 0
     while True:
         i = read.find(0, i)
@@ -106,6 +122,22 @@ def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 
         j = size if j < 0 else j
         runs.append((i, j - 1))
         i = j
+
+
+def _is_read(x: int, kernel: int, stride: int, span: int, padding: int, dilation: int) -> bool:
+    """Whether some window reads input index x: is there a tap k in [0, F) with
+    k*d = x + p - o*S for a window o in [0, out)?  O(1): k*d must be congruent to
+    x + p modulo S (solvable iff gcd(d, S) divides it; then k runs through one
+    residue class modulo S/gcd) and lie in [x + p - (out-1)*S, x + p]."""
+    g = math.gcd(dilation, stride)
+    r = (x + padding) % stride
+    if r % g:
+        return False
+    m = stride // g
+    k0 = (r // g) * pow(dilation // g, -1, m) % m if m > 1 else 0
+    lo = max(0, ceil_div(x + padding - span, dilation))
+    hi = min(kernel - 1, (x + padding) // dilation)
+    return lo + (k0 - lo) % m <= hi
 
 
 def adaptive_window(index: int, size: int, out: int) -> tuple[int, int]:

@@ -70,14 +70,32 @@ def test_adaptive_windows_cover_the_input(w, out):
     assert ar.adaptive_taps(w, out) == sum(b - a for a, b in windows)
 
 
-@given(st.integers(1, 300), kernels, strides, st.integers(0, 4), dilations)
-def test_unread_ranges_match_brute_force(w, f, s, p, d):
+@given(st.integers(1, 300), kernels, strides, st.integers(0, 12), dilations,
+       st.sampled_from([None, 0, 10 ** 9]))
+def test_unread_ranges_match_brute_force(w, f, s, p, d, tap_limit):
+    # tap_limit 0 forces the O(1)-per-position test, 10**9 the slice walk
     assume(w + 2 * p >= d * (f - 1) + 1)
     n = ar.conv_out(w, f, s, p, d)
     read = {o * s - p + k * d for o in range(n) for k in range(f)}
     unread = [i for i in range(w) if i not in read]
-    runs = ar.unread_ranges(w, f, s, n, p, d)
+    runs = ar.unread_ranges(w, f, s, n, p, d, tap_limit=tap_limit)
     assert [i for a, b in runs for i in range(a, b + 1)] == unread
+
+
+@pytest.mark.parametrize("w,f,s,p,d", [
+    (1, 100_000_001, 1, 50_000_000, 1),       # took 10 s when every tap was walked
+    (1, 2 ** 31 - 1, 1, 2 ** 30 - 1, 1),
+    (3, 2 ** 30, 7, 2 ** 30, 3),
+    (4096, 2 ** 31 - 1, 2, 2 ** 31 - 1, 1),
+])
+def test_unread_ranges_cost_is_bounded_by_the_input_not_the_kernel(w, f, s, p, d):
+    import time
+    n = ar.conv_out(w, f, s, p, d)
+    start = time.perf_counter()
+    runs = ar.unread_ranges(w, f, s, n, p, d)
+    assert time.perf_counter() - start < 1.0
+    # cross-check with the per-position test, which never walks taps
+    assert runs == ar.unread_ranges(w, f, s, n, p, d, tap_limit=0)
 
 
 def conv(**fields):
