@@ -15,9 +15,19 @@ CONV_FLAGS = {"kernel_size": "--f", "stride": "--s", "padding": "--p", "dilation
               "ceil_mode": "--ceil-mode"}
 
 
+MAX_INT = 2**31 - 1  # the largest size any framework accepts (a C int)
+
+
 class Sizes(click.ParamType):
-    """``256`` or one value per axis: ``480x640``, ``16x112x112``."""
+    """``256`` or one value per axis: ``480x640``, ``16x112x112``.
+
+    With ``low``, every value must lie in [low, MAX_INT]; without it the layer
+    judges the values and names the field (kernel, stride, ...).
+    """
     name = "N[xN...]"
+
+    def __init__(self, low: int | None = None):
+        self.low = low
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
@@ -29,14 +39,25 @@ class Sizes(click.ParamType):
                       param, ctx)
         if not 1 <= len(parts) <= 3:
             self.fail(f"{value!r} has {len(parts)} axes; give 1, 2 or 3", param, ctx)
+        if self.low is not None:
+            for v in parts:
+                if not self.low <= v <= MAX_INT:
+                    self.fail(f"{v} is not a size: give whole numbers from {self.low} "
+                              f"to {MAX_INT}", param, ctx)
         return parts
 
 
 class Pad(click.ParamType):
-    """``2``, ``1x2`` (per axis), ``0:1x1:2`` ([begin, end] per axis), same, valid, full."""
+    """``2``, ``1x2`` (per axis), ``0:1x1:2`` ([begin, end] per axis), same, valid, full.
+
+    Returns the mode name, or a tuple with one entry per axis given: an int or
+    a [begin, end] pair.
+    """
     name = "P"
 
     def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
         text = str(value).lower()
         if text in ("same", "valid", "full"):
             return text
@@ -51,7 +72,9 @@ class Pad(click.ParamType):
         except ValueError:
             self.fail(f"{value!r} is not a padding: give N, NxN, B:E per axis, or "
                       "same/valid/full", param, ctx)
-        return axes[0] if len(axes) == 1 else axes
+        if not 1 <= len(axes) <= 3:
+            self.fail(f"{value!r} has {len(axes)} axes; give 1, 2 or 3", param, ctx)
+        return tuple(axes)
 
 
 class InputShape(Sizes):
@@ -69,19 +92,13 @@ class InputShape(Sizes):
         return parts
 
 
-SIZES, PAD, SHAPE = Sizes(), Pad(), InputShape()
+SIZES, PAD, SHAPE, EXTENT = Sizes(), Pad(), InputShape(), Sizes(low=1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cnnshape")
 def main():
     """What every layer of a CNN outputs, and what it costs."""
-
-
-def _one(values):
-    """Click gives a tuple for per-axis flags; the layer takes an int or a list."""
-    return values[0] if isinstance(values, tuple) and len(values) == 1 else (
-        list(values) if isinstance(values, tuple) else values)
 
 
 def _fail(problems) -> None:
@@ -96,23 +113,40 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _axes(dims, *values) -> int:
-    """Spatial axes: --dims, else the longest per-axis value, else 2 (an image)."""
-    if dims:
-        return dims
-    longest = max(len(v) if isinstance(v, (tuple, list)) else 1 for v in values)
-    return longest if longest > 1 else 2
+def _axes(dims, per_axis: dict) -> int:
+    """Spatial axes: --dims, else the longest per-axis value, else 2 (an image).
+
+    Every per-axis flag must give one value (for all axes) or one per axis; a
+    mismatch is a usage error naming the flag, whichever flag it is.
+    """
+    widest = max(per_axis, key=lambda flag: len(per_axis[flag]))
+    n = dims or len(per_axis[widest])
+    n = n if dims or n > 1 else 2
+    for flag, values in per_axis.items():
+        if len(values) not in (1, n):
+            source = "--dims asks for" if dims else f"{widest} has"
+            raise click.UsageError(
+                f"{flag} has {len(values)} axes but {source} {n}: give one value for all "
+                f"axes or one per axis ({'x'.join(['N'] * n)})")
+    return n
 
 
-def _window_command(family: str, fields: dict, w, c, dims, explain: bool, fmt: str):
+def _window_command(family: str, fields: dict, per_axis: dict, c, dims, explain: bool,
+                    fmt: str):
+    """One conv or pool layer from flags.  ``per_axis`` maps a field name to its flag
+    and the tuple click parsed (one value for all axes, or one per axis)."""
     from .graph import analyze_layer
     from .layers import Problem, Problems, kind
-    n = _axes(dims, w, *fields.values())
-    per_axis_flags = [w] + [v if isinstance(v, (list, tuple)) else [v] for v in fields.values()]
-    if len(w) == 1:
-        w = w * n
-    elif len(w) != n:
-        raise click.UsageError(f"--w has {len(w)} axes but the layer has {n}")
+    given = {flag: v for flag, v in per_axis.values() if isinstance(v, tuple)}
+    n = _axes(dims, given)
+    for field, (flag, values) in per_axis.items():
+        if not isinstance(values, tuple):   # a mode ('same') or a default left to the layer
+            fields[field] = values
+        elif len(values) == n:
+            fields[field] = list(values)
+        else:                               # one value, an int or a [begin, end] pair
+            fields[field] = [values[0]] * n
+    w = tuple(fields.pop("size"))
     try:
         layer = kind(f"{family}{n}d").build(fields)
         report = analyze_layer(layer, w, c)
@@ -121,7 +155,7 @@ def _window_command(family: str, fields: dict, w, c, dims, explain: bool, fmt: s
     except Problem as p:
         _fail([p])
     from .render import render_layer
-    collapse = all(len(v) == 1 for v in per_axis_flags)
+    collapse = all(len(v) == 1 for v in given.values())
     click.echo(render_layer(report, fmt, explain=explain, color=_color(), collapse=collapse))
 
 
@@ -145,14 +179,14 @@ def _report_errors(func):
 
 def window_options(func):
     for option in reversed([
-        click.option("--w", "w", type=SIZES, required=True,
+        click.option("--w", "w", type=EXTENT, required=True,
                      help="Input size W: 256, or one per axis (480x640, 16x112x112)."),
         click.option("--f", "f", type=SIZES, required=True, help="Kernel size F, or one per axis."),
         click.option("--p", "p", type=PAD, default="0", show_default=True,
                      help="Padding P: N, per axis NxN, begin:end per axis, same, valid, full."),
         click.option("--d", "d", type=SIZES, default="1", show_default=True,
                      help="Dilation D."),
-        click.option("--c", "c", type=click.IntRange(min=1), help="Input channels C."),
+        click.option("--c", "c", type=click.IntRange(1, MAX_INT), help="Input channels C."),
         click.option("--dims", type=click.IntRange(1, 3),
                      help="Spatial axes: 1, 2 or 3  [default: from per-axis values, else 2]"),
         click.option("--explain", is_flag=True,
@@ -165,8 +199,8 @@ def window_options(func):
 @main.command()
 @window_options
 @click.option("--s", "s", type=SIZES, default="1", show_default=True, help="Stride S.")
-@click.option("--k", "k", type=click.IntRange(min=1), help="Number of filters K (output channels).")
-@click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--k", "k", type=click.IntRange(1, MAX_INT), help="Number of filters K (output channels).")
+@click.option("--groups", type=click.IntRange(1, MAX_INT), default=1, show_default=True,
               help="Groups g: channels split into g independent convolutions.")
 @click.option("--bias/--no-bias", default=True, show_default=True, help="One bias per filter.")
 @click.option("--transposed", is_flag=True, help="Transposed convolution (ConvTranspose).")
@@ -186,13 +220,15 @@ def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, ex
     if (c is None) != (k is None):
         raise click.UsageError("give --c (input channels) and --k (filters) together, "
                                "or neither for the output size alone")
-    fields = {"out_channels": k or groups, "kernel_size": _one(f), "stride": _one(s),
-              "padding": p, "dilation": _one(d), "groups": groups, "bias": bias}
+    fields = {"out_channels": k or groups, "groups": groups, "bias": bias}
+    per_axis = {"size": ("--w", w), "kernel_size": ("--f", f), "stride": ("--s", s),
+                "padding": ("--p", p), "dilation": ("--d", d)}
     if transposed:
-        fields["output_padding"] = _one(output_padding)
+        per_axis["output_padding"] = ("--output-padding", output_padding)
     elif output_padding != (0,):
         raise click.UsageError("--output-padding needs --transposed")
-    _window_command("conv_transpose" if transposed else "conv", fields, w, c, dims, explain, fmt)
+    _window_command("conv_transpose" if transposed else "conv", fields, per_axis, c, dims,
+                    explain, fmt)
 
 
 @main.command()
@@ -212,13 +248,14 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
     Example:
         cnnshape pool --w 224 --f 3 --s 2
     """
-    fields = {"kernel_size": _one(f), "stride": None if s is None else _one(s), "padding": p,
-              "ceil_mode": ceil_mode}
+    fields = {"ceil_mode": ceil_mode}
+    per_axis = {"size": ("--w", w), "kernel_size": ("--f", f), "stride": ("--s", s),
+                "padding": ("--p", p)}
     if mode == "max":
-        fields["dilation"] = _one(d)
+        per_axis["dilation"] = ("--d", d)
     elif d != (1,):
         raise click.UsageError("--d (dilation) is for --mode max; torch's AvgPool has none")
-    _window_command(f"{mode}pool", fields, w, c, dims, explain, fmt)
+    _window_command(f"{mode}pool", fields, per_axis, c, dims, explain, fmt)
 
 
 @main.command()

@@ -37,6 +37,11 @@ def test_the_card_prints_63():
     ("conv --w 10 --f 3 --d 2", "6"),
     ("conv --w 10 --f 3 --p full", "12"),
     ("conv --w 10 --f 3 --p 0:1x1:2", "9x11"),
+    # one begin:end pair applies to every axis, as one int does
+    ("conv --w 8 --f 3 --p 0:1", "7"),
+    ("conv --w 8 --f 3 --p 0:1 --dims 1", "7"),
+    ("conv --w 8x10 --f 3 --p 0:1", "7x9"),
+    ("pool --w 7x9 --f 2 --p 1:0", "4x5"),
     ("conv --w 63 --f 12 --s 4 --p 2 --transposed", "256"),
     ("conv --w 7 --f 3 --s 2 --transposed --output-padding 1", "16"),
     ("pool --w 224 --f 3 --s 2", "111"),
@@ -46,6 +51,20 @@ def test_the_card_prints_63():
 def test_plain_answers(args, out):
     r = run(*args.split(), "--format", "plain")
     assert (r.exit_code, r.output) == (0, out + "\n")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 500), min_size=1, max_size=3), st.integers(0, 6))
+def test_worked_example_5_stride_1_kernel_2p_plus_1_keeps_every_size(sizes, p):
+    w = "x".join(map(str, sizes))
+    r = run("conv", "--w", w, "--f", str(2 * p + 1), "--p", str(p), "--dims", str(len(sizes)),
+            "--format", "plain")
+    assert (r.exit_code, r.output) == (0, w + "\n")
+
+
+def test_one_begin_end_pair_pads_every_axis_alike():
+    d = json.loads(run("conv", "--w", "8x10", "--f", "3", "--p", "0:1", "--format", "json").output)
+    assert d["padding"] == [[0, 1], [0, 1]] and d["output_size"] == [7, 9]
 
 
 def test_json_is_the_machine_interface():
@@ -88,7 +107,23 @@ def test_golden_output(golden, name, args):
     ("conv --w 8 --f 3 --p -1", 1, ["--p:", "padding", "got -1"]),
     ("conv --w 8 --f 3 --c 3 --k 4 --groups 2", 1, ["--groups:", "CS202"]),
     ("conv --w 8 --f 3 --c 4 --k 3 --groups 2", 1, ["--groups:", "out_channels=3"]),
-    ("conv --w 8x8x8 --f 3x3", 1, ["--f:", "CS106", "3 spatial axes"]),
+    # per-axis counts that disagree are a usage error naming both flags, whichever they are
+    ("conv --w 8x8x8 --f 3x3", 2, ["--f has 2 axes but --w has 3"]),
+    ("conv --w 3x3 --f 3x3x3", 2, ["--w has 2 axes but --f has 3"]),
+    ("conv --w 8 --f 3x5 --s 1x2x3", 2, ["--f has 2 axes but --s has 3"]),
+    ("conv --w 8x8 --f 3 --p 1x1x1", 2, ["--w has 2 axes but --p has 3"]),
+    ("conv --w 8 --f 3 --s 1x2 --dims 1", 2, ["--s has 2 axes but --dims asks for 1"]),
+    ("conv --w 8 --f 3 --p 0:1x1:2 --dims 3", 2, ["--p has 2 axes but --dims asks for 3"]),
+    # the input size is checked like the spec's: a positive int a framework accepts
+    ("conv --w -5 --f 3 --p 10", 2, ["--w", "-5 is not a size"]),
+    ("conv --w 0 --f 1 --p 1", 2, ["--w", "0 is not a size"]),
+    ("pool --w 0 --f 2 --p 1", 2, ["--w", "0 is not a size"]),
+    ("conv --w 0 --f 3 --transposed", 2, ["--w", "0 is not a size"]),
+    ("conv --w 8x0 --f 3", 2, ["--w", "0 is not a size"]),
+    ("conv --w 2147483648 --f 3", 2, ["--w", "2147483647"]),
+    ("conv --w 8 --f 3 --c 2147483648 --k 2", 2, ["--c", "2147483647"]),
+    ("conv --w 8 --f 3 --c 2 --k 2147483648", 2, ["--k", "2147483647"]),
+    ("conv --w 8 --f 3 --p 1x2x3x4", 2, ["--p", "4 axes"]),
     ("conv --w 8 --f 3 --s 2 --transposed --output-padding 2", 1, ["CS204", "smaller"]),
     ("pool --w 8 --f 3 --p 2", 1, ["--p:", "CS203", "half of kernel_size 3"]),
     ("pool --w 8 --f 3 --mode avg --d 2", 2, ["dilation"]),
