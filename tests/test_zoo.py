@@ -6,7 +6,7 @@ import cnnshape
 from cnnshape.api import zoo_names
 
 torch = pytest.importorskip("torch", reason="torch absent: pip install '.[conformance]'")
-torch_zoo = pytest.importorskip("torch_zoo")
+import torch_zoo  # noqa: E402  (after torch: a broken torch_zoo must fail, not skip)
 
 # our YAML type -> torch.nn class; written out here, not derived from the code under test
 TORCH_CLASS = {"conv2d": "Conv2d", "batchnorm2d": "BatchNorm2d", "relu": "ReLU",

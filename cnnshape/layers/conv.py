@@ -140,7 +140,7 @@ class Windowed(Layer):
                                "adjust the padding", "stride", "warning"))
         if dropped:
             out.append(Problem("CS302", f"{self.type_name}: ceil_mode's last window on the "
-                               f"{' and '.join(dropped)} would start in the right padding, so "
+                               f"{' and '.join(dropped)} would start beyond the input, so "
                                "torch drops it", "the output is one smaller than ceil() "
                                "suggests", "ceil_mode", "warning"))
         return out

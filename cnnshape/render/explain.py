@@ -73,8 +73,9 @@ def _axis(a, names: tuple[str, ...]) -> list[str]:
                  f"   ({num} / {s} = {_decimal(num, s)}, {op})"))
     lines.append(f"    = {q} + 1 = {q + 1}")
     if q + 1 != a.out:
-        lines.append(f"    = {a.out}: torch drops the last window, which would start in the "
-                     "right padding")
+        start = q * s - a.pad_begin
+        lines.append(f"    = {a.out}: torch drops the last window: it would start at index "
+                     f"{start}, past the input's last ({a.size - 1}), and read no input")
     if exact:
         lines.append(f"  {num} divides by {s}: the windows fit exactly.")
     else:
