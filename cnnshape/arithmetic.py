@@ -78,7 +78,8 @@ UNREAD_LIMIT = 1 << 22
 
 
 def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 0,
-                  dilation: int = 1, *, tap_limit: int | None = None) -> list[tuple[int, int]] | None:
+                  dilation: int = 1, *,
+                  tap_limit: int | None = None) -> list[tuple[int, int]] | None:
     """Input positions no window reads, as inclusive 0-based (first, last) runs.
 
     Window o, tap k reads input index o*S - p_begin + k*d.  When (W + 2P - F)

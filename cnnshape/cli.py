@@ -199,7 +199,8 @@ def window_options(func):
 @main.command()
 @window_options
 @click.option("--s", "s", type=SIZES, default="1", show_default=True, help="Stride S.")
-@click.option("--k", "k", type=click.IntRange(1, MAX_INT), help="Number of filters K (output channels).")
+@click.option("--k", "k", type=click.IntRange(1, MAX_INT),
+              help="Number of filters K (output channels).")
 @click.option("--groups", type=click.IntRange(1, MAX_INT), default=1, show_default=True,
               help="Groups g: channels split into g independent convolutions.")
 @click.option("--bias/--no-bias", default=True, show_default=True, help="One bias per filter.")
