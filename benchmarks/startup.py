@@ -16,8 +16,6 @@ from common import cnnshape_cmd, timed
 CONV = ["conv", "--w", "256", "--f", "12", "--s", "4", "--p", "2", "--c", "3", "--k", "96"]
 
 
-
-
 def compare(name, ours, floor, runs):
     a, b = [], []
     for _ in range(runs):
