@@ -155,6 +155,8 @@ def _window_command(family: str, fields: dict, per_axis: dict, c, dims, explain:
     except Problem as p:
         _fail([p])
     from .render import render_layer
+    if fmt == "auto":  # `cnnshape conv --w 256 --f 12 --s 4 --p 2` answers 63, nothing more
+        fmt = "plain" if c is None else "table"
     collapse = all(len(v) == 1 for v in given.values())
     click.echo(render_layer(report, fmt, explain=explain, color=_color(), collapse=collapse))
 
@@ -207,8 +209,9 @@ def window_options(func):
 @click.option("--transposed", is_flag=True, help="Transposed convolution (ConvTranspose).")
 @click.option("--output-padding", type=SIZES, default="0", show_default=True,
               help="Extra size at the end of a transposed convolution's output.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "plain"]),
-              default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["auto", "table", "json", "plain"]),
+              default="auto", show_default=True,
+              help="auto: the bare size when only the size is asked, else a table.")
 @_report_errors
 def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, explain, fmt):
     """Output size (and, with --c and --k, shape and costs) of one convolution.
@@ -239,8 +242,9 @@ def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, ex
 @click.option("--ceil-mode", is_flag=True,
               help="Round up, as torch ceil_mode=True "
               "(a window starting in the padding is dropped).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "plain"]),
-              default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["auto", "table", "json", "plain"]),
+              default="auto", show_default=True,
+              help="auto: the bare size when only the size is asked, else a table.")
 @_report_errors
 def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
     """Output size (and, with --c, shape) of one max or average pool.

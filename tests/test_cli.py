@@ -84,7 +84,9 @@ def test_json_without_channels_has_no_counts():
 
 
 @pytest.mark.parametrize("name,args", [
-    ("conv_card", "conv --w 256 --f 12 --s 4 --p 2"),
+    ("conv_card", "conv --w 256 --f 12 --s 4 --p 2"),           # the bare answer: 63
+    ("conv_card_table", "conv --w 256 --f 12 --s 4 --p 2 --format table"),
+    ("conv_table_per_axis", "conv --w 480x640 --f 3x5 --s 2 --format table"),
     ("conv_mnist", "conv --w 28 --f 5 --c 1 --k 32"),
     ("conv_explain_lost", "conv --w 224 --f 11 --s 4 --explain"),
     ("conv_explain_exact", "conv --w 227 --f 11 --s 4 --explain --format plain"),
@@ -92,6 +94,7 @@ def test_json_without_channels_has_no_counts():
     ("conv_explain_dilated", "conv --w 20 --f 3 --s 4 --d 5 --dims 1 --explain --format plain"),
     ("conv_explain_transposed", "conv --w 7 --f 3 --s 2 --transposed --explain --format plain"),
     ("pool_explain_ceil", "pool --w 32 --f 1 --s 2 --ceil-mode --dims 1 --explain"),
+    ("pool_explain_table", "pool --w 13 --f 3 --s 2 --c 16 --explain"),
     ("conv_json_explain", "conv --w 9 --f 3 --s 2 --c 2 --k 4 --groups 2 --format json --explain"),
 ])
 def test_golden_output(golden, name, args):

@@ -85,7 +85,8 @@ def _axis(a, names: tuple[str, ...]) -> list[str]:
     elif a.unread:
         runs = _runs(a.unread)
         if len(a.unread) == 1 and a.unread[0][0] == a.unread[0][1]:
-            lines.append(f"  Input {one} {runs} (0-based) is never read by any window.")
+            verb = "are" if " and " in one else "is"  # "row and column 223 are"
+            lines.append(f"  Input {one} {runs} (0-based) {verb} never read by any window.")
         else:
             lines.append(f"  Input {unit} {runs} (0-based) are never read by any window.")
         trailing = len(a.unread) == 1 and a.unread[0][1] == a.size - 1
