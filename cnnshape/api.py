@@ -35,12 +35,26 @@ def zoo_names() -> list[str]:
     return sorted(p.stem for p in zoo_dir().glob("*.yaml"))
 
 
+def _exists(p: Path, test=Path.exists) -> bool:
+    """Path.exists and friends, False for a name the OS refuses (too long, NUL bytes):
+    an inline layer string is tried as a path first."""
+    try:
+        return test(p)
+    except (OSError, ValueError):
+        return False
+
+
 def resolve(source) -> str | dict:
     """A path as given, or a zoo name (``vgg16``) turned into its file."""
     if isinstance(source, dict):
         return source
+    if not isinstance(source, (str, Path)):
+        from .diagnostics import Diagnostic, SpecError
+        raise SpecError([Diagnostic("<argument>", 0, 0, "CS000", "error",
+                                    f"a spec is a path, a zoo name or a dict, got "
+                                    f"{type(source).__name__}", "")])
     p = Path(source)
-    if not p.exists() and p.suffix == "" and (zoo_dir() / f"{source}.yaml").exists():
+    if not _exists(p) and p.suffix == "" and _exists(zoo_dir() / f"{source}.yaml"):
         return str(zoo_dir() / f"{source}.yaml")
     return str(source)
 
@@ -62,10 +76,10 @@ def spec_files(patterns) -> list[str]:
     files = []
     for pattern in patterns:
         p = Path(pattern)
-        if p.is_dir():
+        if _exists(p, Path.is_dir):
             found = sorted(str(f) for f in p.rglob("*") if f.suffix in (".yaml", ".yml")
                            and f.is_file())
-        elif p.exists():
+        elif _exists(p):
             found = [str(p)]
         else:
             found = sorted(glob.glob(str(pattern), recursive=True))
@@ -92,10 +106,16 @@ def load(args, input_shape=None):
     (which need ``input_shape``)."""
     from .spec import inline_spec, load_spec
     first = resolve(args[0])
-    if len(args) == 1 and (Path(first).suffix in (".yaml", ".yml") or Path(first).is_file()):
+    if len(args) == 1 and (Path(first).suffix in (".yaml", ".yml")
+                           or _exists(Path(first), Path.is_file)):
         return load_spec(first, input_shape=input_shape)
     if input_shape is None:
         from .diagnostics import Diagnostic, SpecError
+        if len(args) > 1:
+            raise SpecError([Diagnostic("<command line>", 0, 0, "CS000", "error",
+                                        f"model takes one spec, got {len(args)} arguments",
+                                        "run cnnshape check for several specs; layers "
+                                        "written inline need --input CxHxW first")])
         raise SpecError([Diagnostic("<command line>", 0, 0, "CS000", "error",
                                     f"no spec file or zoo network named {args[0]!r}",
                                     "give a YAML file, a name from 'cnnshape zoo', or "

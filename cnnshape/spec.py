@@ -14,6 +14,14 @@ from .diagnostics import Diagnostic, SpecError
 #: Expanded layers one spec may produce: repeat counts multiply, and a typo such as
 #: ``repeat: 1000000000`` must fail at once rather than fill the memory.
 MAX_LAYERS = 1_000_000
+#: Values a spec may hold once its YAML aliases are written out (see _Builder.node).
+MAX_EXPANDED = 4 * MAX_LAYERS
+#: Largest spec file read (a 100k-layer spec is about 3 MiB).
+MAX_BYTES = 64 * 2**20
+#: Digits read as a number; longer is refused (int() stops at 4,300 anyway).
+MAX_DIGITS = 100
+#: A diagnostic quoting a value is cut to this many characters.
+MAX_MESSAGE = 300
 #: YAML nesting deeper than this is refused before it is walked.
 MAX_DEPTH = 64
 TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect")
@@ -129,6 +137,11 @@ class _Builder:
         self.done: dict[int, object] = {}
         self.problems: list[Diagnostic] = []
         self.count = 0
+        # values the document would hold with every alias written out: an alias bomb
+        # (10 aliases of 10 aliases of ...) is small as nodes but huge as a tree, and any
+        # walk of it (a message quoting it, a check of its items) would never end
+        self.expanded = 0
+        self.sizes: dict[int, int] = {}
 
     def build(self, root):
         value = self.node(root, 0)
@@ -144,8 +157,21 @@ class _Builder:
     def node(self, node, depth):
         key = id(node)
         if key in self.done:
+            self.expanded += self.sizes.get(key, 1)
+            if self.expanded > MAX_EXPANDED:
+                self.fail(node, "CS017", f"aliases here expand the spec to more than "
+                          f"{MAX_EXPANDED:,} values", "an alias of aliases multiplies; write "
+                          "the values out, or use repeat: and blocks")
+                raise SpecError(self.problems)
             return self.done[key]
         self.count += 1
+        before = self.expanded
+        self.expanded += 1
+        value = self._node(node, depth, key)
+        self.sizes[key] = self.expanded - before
+        return value
+
+    def _node(self, node, depth, key):
         if self.count > 4 * MAX_LAYERS:
             self.fail(node, "CS003", "the spec is too large", "")
             raise SpecError(self.problems)
@@ -157,6 +183,11 @@ class _Builder:
         tag = node.tag
         if tag == STR:  # the common cases first, without the constructor's machinery
             value = node.value
+        elif tag == INT and len(node.value.lstrip("+-")) > MAX_DIGITS:
+            # int() refuses over 4,300 digits (a ValueError); no size has more than 10
+            self.fail(node, "CS105", f"a number with {len(node.value):,} digits",
+                      "sizes are at most 2147483647")
+            return None
         elif tag == INT and node.value.isascii() and node.value.isdigit() and (
                 node.value[0] != "0" or node.value == "0"):  # 0777 is octal in YAML 1.1
             value = int(node.value)
@@ -256,10 +287,21 @@ def load_spec(source, path: str | None = None, input_shape=None) -> Spec:
         p = Path(source)
         label = path or str(source)
         try:
-            raw = p.read_bytes()
-        except OSError as e:
+            if not p.is_file():  # a device (/dev/zero) or a pipe would be read forever
+                why = "no such file" if not p.exists() else "not a regular file"
+                raise SpecError([Diagnostic(label, 0, 0, "CS000", "error",
+                                            f"cannot read the spec: {why}", "")])
+            with p.open("rb") as f:
+                raw = f.read(MAX_BYTES + 1)
+        except (OSError, ValueError) as e:
             raise SpecError([Diagnostic(label, 0, 0, "CS000", "error",
-                                        f"cannot read the spec: {e.strerror or e}", "")])
+                                        "cannot read the spec: "
+                                        f"{getattr(e, 'strerror', None) or e}", "")])
+        if len(raw) > MAX_BYTES:
+            raise SpecError([Diagnostic(label, 0, 0, "CS000", "error",
+                                        f"the spec is larger than {MAX_BYTES // 2**20} MiB",
+                                        "a spec describes layers; generate large nets with "
+                                        "repeat: and blocks")])
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -293,7 +335,8 @@ def _scalar(token: str):
     if low in ("null", "none", "~"):
         return None
     if re.fullmatch(r"-?\d+", token):
-        return int(token)
+        # beyond MAX_DIGITS int() may refuse; the text is then refused as not an integer
+        return int(token) if len(token) <= MAX_DIGITS else token
     if re.fullmatch(r"\d+(x\d+)+", low):
         return [int(v) for v in low.split("x")]
     if re.fullmatch(r"-?(\d+\.\d*|\.\d+|\d+)(e-?\d+)?", low):
@@ -320,6 +363,8 @@ class Expander:
     # diagnostics
     def error(self, pos, code, message, hint="", context=""):
         line, col = pos
+        if len(message) > MAX_MESSAGE:  # a message quoting a huge value stays one line
+            message = message[:MAX_MESSAGE - 20] + " ... (cut short)"
         if (line, col, code, message) in self.seen:
             return  # a fault in a block body is reported once, not once per use
         self.seen.add((line, col, code, message))
@@ -361,6 +406,11 @@ class Expander:
             scope = Scope(prefix="", names={"input": -1}, counters={}, args={}, input=-1,
                           groups=(), context="")
             self.sequence(layers, scope, -1)
+        for key in ("name", "description", "source"):
+            if isinstance(data.get(key), (dict, list)):
+                self.error(val_where(data, key), "CS025", f"{key}: must be text, got a "
+                           f"{'mapping' if isinstance(data[key], dict) else 'list'}",
+                           f"write {key}: on one line, in quotes if it holds a colon")
         name = data.get("name", "")
         expect = self.model_expect(data)
         if self.problems:

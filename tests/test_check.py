@@ -126,3 +126,37 @@ def test_random_bytes_never_crash(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "spec.yaml"
     path.write_bytes(data)
     assert_clean(CliRunner().invoke(main, ["check", str(path)]))
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_refused_not_read_forever():
+    r = check("/dev/zero")
+    assert r.exit_code == 1 and "not a regular file" in r.output
+
+
+def test_an_oversized_file_is_refused(tmp_path, monkeypatch):
+    import cnnshape.spec
+    monkeypatch.setattr(cnnshape.spec, "MAX_BYTES", 1000)
+    path = tmp_path / "big.yaml"
+    path.write_text("input: [1, 8, 8]\nlayers:\n" + "  - relu\n" * 200)
+    r = check(str(path))
+    assert r.exit_code == 1 and "larger than" in r.output
+
+
+def test_an_argument_too_long_for_a_file_name_is_an_inline_layer():
+    name = "a" * 300  # the OS refuses it as a path (ENAMETOOLONG): not a traceback
+    r = CliRunner().invoke(main, ["model", "--input", "1x28x28", f"conv2d 4 k3 name={name}",
+                                  "--format", "json"], catch_exceptions=False)
+    assert r.exit_code == 0 and name in r.output
+
+
+def test_several_specs_to_model_is_explained():
+    r = CliRunner().invoke(main, ["model", "lenet5", "vgg16"], catch_exceptions=False)
+    assert r.exit_code == 1 and "takes one spec, got 2" in r.output
+
+
+@pytest.mark.parametrize("value", [None, b"input: [1]", 3])
+def test_analyze_refuses_what_is_not_a_spec(value):
+    import cnnshape
+    with pytest.raises(cnnshape.SpecError, match="a path, a zoo name or a dict"):
+        cnnshape.analyze(value)
