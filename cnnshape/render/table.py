@@ -37,8 +37,12 @@ def layer_table(report, color: bool = False, width: int | None = None,
     return _print(t, color, width)
 
 
-def _print(renderable, color: bool, width: int | None) -> str:
+def _print(renderable, color: bool, width: int | None, need: int = 0) -> str:
     console = _console(color, width)
+    if need > console.width:
+        # never squeeze a table below the width its unbreakable cells need: rich would
+        # cut numbers ("117,60"); a terminal wraps a too-long line, which loses nothing
+        console = _console(color, need)
     console.print(renderable)
     # rich pads titles to the table's width; trailing blanks only make diffs noisy
     return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines())
@@ -99,12 +103,14 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
     headers = ("#", "name", "type", "output shape", "params", "connections", "neurons", "MACs")
     if rf:
         headers += ("RF", "eff. stride", "eff. padding")
+    need = 2 + len(headers) - 1  # SIMPLE_HEAD: an edge each side, one space between columns
     for i, name in enumerate(headers):
         # numbers and shapes are never cut or wrapped; a narrow terminal folds the names
         widest = max([len(name)] + [len(r[i]) for r in rows])
+        least = min(widest, 24) if i == 1 else widest
+        need += least + 2  # the cell and its padding
         t.add_column(name, justify="left" if 1 <= i <= 3 else "right",
-                     no_wrap=i != 1, overflow="fold", min_width=min(widest, 24) if i == 1
-                     else widest)
+                     no_wrap=i != 1, overflow="fold", min_width=least)
     for r in rows:
         t.add_row(*r)
     totals = Table(show_header=False, box=None, padding=(0, 1))
@@ -114,4 +120,4 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
         totals.add_row(k, v)
     from rich.console import Group
     # piped or captured, a table takes its natural width: a file has no right margin
-    return _print(Group(t, totals), color, width or (None if color else 250))
+    return _print(Group(t, totals), color, width or (None if color else 250), need)
