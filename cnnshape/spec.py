@@ -529,6 +529,10 @@ class Expander:
             self.error(pos, "CS015", f"block {bname!r} has the name of a layer type",
                        "rename the block")
             return
+        if bname in ("input", "previous", "repeat", "concat", "add", "layers", *RESERVED):
+            self.error(pos, "CS015", f"block {bname!r} has a name the spec format reserves",
+                       "rename the block")
+            return
         if not isinstance(bname, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", bname):
             self.error(pos, "CS015", f"block name {bname!r} must be a plain identifier")
             return
@@ -541,13 +545,18 @@ class Expander:
         params = {}
         for i, p in enumerate(body.get("params") or []):
             if isinstance(p, str):
-                params[p] = _REQUIRED
+                k, v = p, _REQUIRED
             elif isinstance(p, dict) and len(p) == 1:
                 (k, v), = p.items()
-                params[str(k)] = v
+                k = str(k)
             else:
                 self.error(item_where(body.get("params"), i), "CS015", "a block parameter is "
                            "a name or {name: default}")
+                continue
+            if k in params:
+                self.error(item_where(body.get("params"), i), "CS015",
+                           f"block {bname!r} lists the parameter {k!r} twice")
+            params[k] = v
         for k in body:
             if k not in ("params", "layers", "description"):
                 self.error(key_where(body, k), "CS015", f"unknown key {k!r} in block {bname!r}",
@@ -626,17 +635,17 @@ class Expander:
         for tok in tokens[1:]:
             if "=" in tok:
                 key, _, value = tok.partition("=")
-                value = _scalar(value)
-                if key in ("name", "inputs", "expect"):
-                    extra[key] = value
-                else:
-                    fields[key] = value
-            elif tok[0].isdigit() or tok[0] in "-.":
+                target = extra if key in ("name", "inputs", "expect") else fields
+            elif tok[0] in SHORT and len(tok) > 1 and tok[1].isdigit():
+                key, value, target = SHORT[tok[0]], tok[1:], fields
+            else:  # a bare value: the primary field, or a block's next argument
                 fields.setdefault("$positional", []).append(_scalar(tok))
-            elif tok[0] in SHORT and len(tok) > 1 and (tok[1].isdigit()):
-                fields[SHORT[tok[0]]] = _scalar(tok[1:])
-            else:
-                fields.setdefault("$positional", []).append(_scalar(tok))
+                continue
+            if key in target:  # as a duplicate YAML key is an error, so is this
+                self.error(pos, "CS016", f"{key} is given twice in {text!r}",
+                           "give each field once", scope.context)
+                return None
+            target[key] = _scalar(value)
         return kind, fields, extra
 
     def subst(self, value, scope, pos):
@@ -787,11 +796,17 @@ class Expander:
         if len(inputs) != 1:
             self.error(pos, "CS019", f"block {bname!r} takes one input", "", scope.context)
             return inputs[0]
-        args = dict(zip(params, fields.pop("$positional", [])))
+        given = fields.pop("$positional", [])
         if "$primary" in fields:
-            primary = fields.pop("$primary")
-            if params:
-                args[next(iter(params))] = primary
+            given = [fields.pop("$primary")]
+        if len(given) > len(params):
+            self.error(positions.get("$primary", pos), "CS023",
+                       f"block {bname!r} takes {len(params)} argument"
+                       f"{'' if len(params) == 1 else 's'}, got {len(given)}",
+                       f"its parameters, in order: {', '.join(params) or 'none'}",
+                       scope.context)
+            return inputs[0]
+        args = dict(zip(params, given))
         for k, v in fields.items():
             if k not in params and SHORT_OF.get(k) in params:
                 k = SHORT_OF[k]  # "s2" in a block's inline use sets its parameter s
@@ -799,6 +814,11 @@ class Expander:
                 self.error(positions.get(k, pos), "CS023", f"block {bname!r} has no parameter "
                            f"{k!r}", _suggest(k, params) or f"its parameters: "
                            f"{', '.join(params) or 'none'}", scope.context)
+                return inputs[0]
+            if k in args:
+                self.error(positions.get(k, pos), "CS023", f"block {bname!r}: parameter {k!r} "
+                           f"is given twice", "give each argument once, in order or by name",
+                           scope.context)
                 return inputs[0]
             args[k] = v
         for k, default in params.items():
