@@ -95,6 +95,12 @@ def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 
     if size > UNREAD_LIMIT:
         return None
     span = (out - 1) * stride
+    if dilation == 1 and kernel >= stride and out >= 1:
+        # windows that touch or overlap read one interval: [o=0 start, last window's end]
+        first, last = max(-padding, 0), min(span - padding + kernel - 1, size - 1)
+        if first > last:
+            return [(0, size - 1)]
+        return [r for r in ((0, first - 1), (last + 1, size - 1)) if r[0] <= r[1]]
     # tap k lands in [0, size) for some window iff k*d - p + span >= 0 and k*d - p < size
     k_lo = max(0, ceil_div(padding - span, dilation))
     k_hi = min(kernel - 1, (padding + size - 1) // dilation)

@@ -362,8 +362,8 @@ class Open(click.ParamType):
     """A size per axis, or ? (left open: the solver finds it)."""
     name = "N[xN...]|?"
 
-    def __init__(self, pairs: bool = False):
-        self.pairs = pairs
+    def __init__(self, pairs: bool = False, high: int = MAX_INT):
+        self.pairs, self.high = pairs, high
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
@@ -383,20 +383,25 @@ class Open(click.ParamType):
             except ValueError:
                 self.fail(f"{value!r}: give a whole number per axis, or ? to leave it open",
                           param, ctx)
-            low = min(out[-1]) if self.pairs else out[-1]
-            if low < (0 if self.pairs else 1):
-                self.fail(f"{value!r} is out of range", param, ctx)
+            values = out[-1] if self.pairs else (out[-1],)
+            least = 0 if self.pairs else 1
+            if not all(least <= v <= self.high for v in values):
+                self.fail(f"{value!r} is out of range: give whole numbers from {least} to "
+                          f"{self.high}, or ?", param, ctx)
+        if not 1 <= len(out) <= 3:
+            self.fail(f"{value!r} has {len(out)} axes; give 1, 2 or 3", param, ctx)
         return tuple(out)
 
 
 @main.command()
-@click.option("--out", "out", type=SIZES, required=True, help="The output size you want.")
+@click.option("--out", "out", type=EXTENT, required=True, help="The output size you want.")
 @click.option("--w", "w", type=Open(), default="?", help="Input size W (default: open).")
-@click.option("--f", "f", type=Open(), default="?", help="Kernel size F (default: open).")
-@click.option("--s", "s", type=Open(), default="?", help="Stride S (default: open).")
+@click.option("--f", "f", type=Open(high=4096), default="?",
+              help="Kernel size F (default: open).")
+@click.option("--s", "s", type=Open(high=256), default="?", help="Stride S (default: open).")
 @click.option("--p", "p", type=Open(pairs=True), default="?",
               help="Padding: N, begin:end, or ? (default: open).")
-@click.option("--d", "d", type=Open(), default="1", show_default=True,
+@click.option("--d", "d", type=Open(high=256), default="1", show_default=True,
               help="Dilation, or ? to leave it open.")
 @click.option("--transposed", is_flag=True, help="Solve for a transposed convolution.")
 @click.option("--all", "show_all", is_flag=True, help="List every solution, not the first 12.")
@@ -416,8 +421,15 @@ def solve(out, w, f, s, p, d, transposed, show_all, fmt):
     """
     from .render.solve import solve_json, solve_text
     from .solve import solve_axes
+    _axes(None, {"--out": out, "--w": w, "--f": f, "--s": s, "--p": p, "--d": d})
+    if transposed and any(v is not None and v[0] != v[1] for v in p):
+        raise click.UsageError("--p: a transposed convolution takes one padding per axis "
+                               "(torch's ConvTranspose pads both ends alike)")
     answers, dims = solve_axes(out, w, f, s, p, d, transposed)
-    click.echo(solve_json(answers) if fmt == "json" else solve_text(answers, dims, show_all))
+    click.echo(solve_json(answers, dims) if fmt == "json"
+               else solve_text(answers, dims, show_all))
+    if not all(a.solutions for a in answers):
+        sys.exit(1)  # as a layer that cannot work: a script can tell "none" from "found"
 
 
 @main.command()

@@ -4,7 +4,9 @@ output size.  Every candidate is checked by the forward arithmetic before it is 
 Bounds (documented, and what the brute-force tests search): kernel 1..11, stride 1..8,
 dilation 1..4 when left open (else the given value; 1 by default), padding per side
 0..d(F-1) (more only adds windows that read nothing but padding), written symmetric
-(P, P) or with the odd pixel at the end (P, P+1) as TF's 'same' does; input size 1..4096.
+(P, P) or with the odd pixel at the end (P, P+1) as TF's 'same' does; input size 1..4096
+when left open (a given one may be any size).  Given values may be as large as
+MAX_GIVEN allows; the work is bounded by the input range, never by the kernel.
 """
 from dataclasses import dataclass
 
@@ -14,6 +16,8 @@ KERNELS = range(1, 12)
 STRIDES = range(1, 9)
 DILATIONS = range(1, 5)
 MAX_SIZE = 4096
+#: The largest kernel, stride and dilation the solver takes when they are given.
+MAX_GIVEN = {"kernel": 4096, "stride": 256, "dilation": 256}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -52,33 +56,37 @@ def _choices(value, open_range, default=None):
     return [value]
 
 
-def _pads(span: int, padding):
-    """Candidate (begin, end) pairs: the given one, or symmetric and TF-style within bounds."""
+def _pads(span: int, padding, totals: range):
+    """Candidate (begin, end) pairs: the given one, or for each total padding in ``totals``
+    (at most 2*span - 1: more only adds windows of padding alone) the symmetric split or
+    TF's, with the odd pixel at the end."""
     if padding is not None:
         return [padding]
-    pairs = []
-    for p in range(span):
-        pairs += [(p, p), (p, p + 1)]
-    return pairs
+    totals = range(max(totals.start, 0), min(totals.stop, 2 * span))
+    return [(t // 2, t - t // 2) for t in totals]
 
 
 def solve_conv(out: int, size=None, kernel=None, stride=None, padding=None, dilation=1,
                open_dilation=False) -> list[Solution]:
     """Every (W, F, S, P, D) within the bounds with conv_out(...) == out; None means open.
 
-    ``padding`` is a (begin, end) pair or None.  W, when open, is solved for directly:
-    floor((W + pt - span) / S) + 1 = out holds for W in [(out-1)S + span - pt, ... + S - 1].
+    ``padding`` is a (begin, end) pair or None.  floor((W + pt - span) / S) + 1 = out
+    holds for W + pt in [(out-1)S + span, (out-1)S + span + S - 1], so for a known or
+    bounded W only a window of S + (W's range) total paddings can work, whatever F is.
     """
     found = []
+    w_low, w_high = (size, size) if size is not None else (1, MAX_SIZE)
     for d in _choices(None if open_dilation else dilation, DILATIONS):
         for f in _choices(kernel, KERNELS):
             span = ar.effective_kernel(f, d)
             for s in _choices(stride, STRIDES):
-                for pb, pe in _pads(span, padding):
-                    low = (out - 1) * s + span - pb - pe
+                base = (out - 1) * s + span  # W + pt lies in [base, base + s - 1]
+                totals = range(base - w_high, base + s - w_low)
+                for pb, pe in _pads(span, padding, totals):
+                    low = base - pb - pe
                     sizes = [size] if size is not None else range(max(low, 1), low + s)
                     for w in sizes:
-                        if not 1 <= w <= MAX_SIZE or w + pb + pe < span:
+                        if not w_low <= w <= w_high or w + pb + pe < span:
                             continue
                         if ar.conv_out(w, f, s, pb, d, pe) != out:
                             continue  # the forward arithmetic has the last word
@@ -89,26 +97,39 @@ def solve_conv(out: int, size=None, kernel=None, stride=None, padding=None, dila
 def solve_transposed(out: int, size=None, kernel=None, stride=None, padding=None, dilation=1,
                      open_dilation=False) -> list[Solution]:
     """Every (W, F, S, P, D, output_padding) with conv_transpose_out(...) == out.  Padding is
-    symmetric (torch's ConvTranspose takes one value per axis); output_padding < S or < D."""
+    symmetric (torch's ConvTranspose takes one value per axis); output_padding < S or < D.
+
+    out = (W-1)S - 2P + span + op, so each (W, op) fixes P: the work is W's range times
+    the output paddings, whatever F is."""
     found = []
+    sizes = [size] if size is not None else range(1, MAX_SIZE + 1)
     for d in _choices(None if open_dilation else dilation, DILATIONS):
         for f in _choices(kernel, KERNELS):
             span = ar.effective_kernel(f, d)
             for s in _choices(stride, STRIDES):
-                pads = [padding[0]] if padding is not None else range(span)
-                for p in pads:
-                    for op in range(max(s, d)):
-                        # out = (W-1)s - 2p + span + op  =>  W = (out + 2p - span - op)/s + 1
-                        num = out + 2 * p - span - op
-                        if size is None and (num < 0 or num % s):
-                            continue
-                        w = size if size is not None else num // s + 1
-                        if not 1 <= w <= MAX_SIZE:
-                            continue
+                for op in range(max(s, d)):
+                    for w, p in _transposed_pairs(out, sizes, span, s, op, padding):
                         if ar.conv_transpose_out(w, f, s, p, d, op) != out:
                             continue
                         found.append(_solution(w, f, s, (p, p), d, op, out, transposed=True))
     return sorted(found)
+
+
+def _transposed_pairs(out, sizes, span, s, op, padding):
+    """(W, P) with (W-1)S - 2P + span + op == out, P in [0, span): walking whichever of
+    W and P has fewer candidates."""
+    pads = [padding[0]] if padding is not None else range(span)
+    if len(pads) <= len(sizes):
+        for p in pads:
+            num = out + 2 * p - span - op  # (W-1)S
+            if num >= 0 and num % s == 0 and num // s + 1 in sizes:
+                yield num // s + 1, p
+        return
+    for w in sizes:
+        twice = (w - 1) * s + span + op - out  # 2P
+        if twice >= 0 and twice % 2 == 0 and twice // 2 < span and (
+                padding is None or twice // 2 == padding[0]):
+            yield w, twice // 2
 
 
 def _solution(w, f, s, pads, d, op, out, transposed=False) -> Solution:

@@ -92,13 +92,59 @@ def test_transposed_undoes_a_stride_2_conv():
     assert d["solutions"][0]["padding"] == 1 and d["solutions"][0]["output_padding"] == 1
 
 
-@pytest.mark.parametrize("args,words", [
-    (["--w", "10", "--f", "3", "--p", "0", "--s", "1", "--out", "20"],
+@pytest.mark.parametrize("args,code,words", [
+    # nothing works: exit 1, as for a layer that cannot work
+    (["--w", "10", "--f", "3", "--p", "0", "--s", "1", "--out", "20"], 1,
      ["no solution", "--transposed"]),
-    (["--w", "abc", "--out", "3"], ["whole number"]),
+    (["--w", "abc", "--out", "3"], 2, ["whole number"]),
+    (["--out", "0"], 2, ["--out", "0 is not a size"]),
+    (["--out", "112x0"], 2, ["--out", "0 is not a size"]),
+    (["--out", "-1"], 2, ["--out"]),
+    # axis counts that disagree were an IndexError
+    (["--w", "224x224", "--f", "3", "--out", "112x112x112"], 2, ["--w has 2 axes but --out"]),
+    (["--w", "224x224", "--f", "3", "--s", "1x1x1", "--out", "112x112"], 2,
+     ["--out has 2 axes but --s has 3"]),
+    (["--transposed", "--w", "56", "--p", "1:2", "--out", "112"], 2, ["one padding per axis"]),
+    # a 3e8 kernel listed 3e8 paddings and filled 24 GB
+    (["--w", "224", "--f", "300000000", "--out", "11"], 2, ["--f", "1 to 4096"]),
 ])
-def test_no_solution_and_bad_input_are_clear(args, words):
+def test_no_solution_and_bad_input_are_clear(args, code, words):
     r = CliRunner().invoke(main, ["solve", *args])
-    assert r.exit_code in (0, 2)
+    assert r.exit_code == code, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
     for w in words:
         assert w in r.output
+
+
+@pytest.mark.parametrize("args", [
+    ["--w", "224", "--f", "4096", "--out", "11"],              # largest kernel, W given
+    ["--w", "300", "--f", "4096", "--d", "256", "--out", "7"],  # widest span, P open
+    ["--f", "4096", "--s", "2", "--out", "3000"],              # W and P open
+    ["--transposed", "--w", "100", "--f", "4096", "--d", "256", "--s", "256", "--out",
+     "1073743"],
+    ["--transposed", "--f", "4096", "--d", "2", "--s", "2", "--out", "9000"],
+    ["--w", "8192", "--f", "3", "--s", "2", "--p", "1", "--out", "4096"],  # W beyond 4096
+])
+def test_large_given_values_solve_in_bounded_work(args):
+    """The work is bounded by the input range, never by the kernel: each case is one run
+    that finishes (these took minutes or all the memory before), and every answer is
+    the forward arithmetic's."""
+    d = json.loads(run(*args, "--format", "json").output)
+    transposed = "--transposed" in args
+    assert d["solutions"]
+    out = int(args[args.index("--out") + 1])
+    for x in d["solutions"]:
+        pad = x["padding"] if isinstance(x["padding"], list) else [x["padding"]] * 2
+        got = (ar.conv_transpose_out(x["input"], x["kernel_size"], x["stride"], pad[0],
+                                     x["dilation"], x["output_padding"]) if transposed else
+               ar.conv_out(x["input"], x["kernel_size"], x["stride"], pad[0], x["dilation"],
+                           pad[1]))
+        assert got == out
+
+
+def test_json_always_lists_the_axes():
+    alike = json.loads(run("--w", "224", "--f", "3", "--out", "112", "--format", "json").output)
+    assert len(alike["axes"]) == 2 and alike["axes"][0]["solutions"] == alike["solutions"]
+    differ = json.loads(run("--w", "224x160", "--f", "3", "--out", "112x80",
+                            "--format", "json").output)
+    assert [a["solutions"][0]["input"] for a in differ["axes"]] == [224, 160]

@@ -81,9 +81,12 @@ def solve_text(answers, dims: int, show_all: bool = False) -> str:
     return "\n".join(out)
 
 
-def solve_json(answers) -> str:
+def solve_json(answers, dims: int) -> str:
+    """{"axes": [{"solutions": [...]}, one per spatial axis], and "solutions" when every
+    axis asks the same (then the list answers for each of them)."""
     def one(a):
         return [s.to_dict(a.transposed) for s in a.solutions]
-    if len(answers) == 1:
-        return dumps({"solutions": one(answers[0])})
-    return dumps({"axes": [{"solutions": one(a)} for a in answers]})
+    axes = [one(a) for a in answers] * (dims if len(answers) == 1 else 1)
+    out = {"solutions": axes[0]} if len(answers) == 1 else {}
+    out["axes"] = [{"solutions": sols} for sols in axes]
+    return dumps(out)
