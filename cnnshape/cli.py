@@ -497,8 +497,12 @@ def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
 
 def _write(text: str, output) -> None:
     if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:  # a folder that does not exist, no permission, a full disk
+            raise click.BadParameter(f"cannot write {output}: {e.strerror or e}",
+                                     param_hint="'-o' / '--output'")
     else:
         click.echo(text, nl=False)
 

@@ -198,3 +198,11 @@ def test_render_needs_no_browser():
                          text=True, check=True).stdout
     assert out.strip() == "[]"
     assert render_svg  # the name is the module's interface
+
+
+@pytest.mark.parametrize("command", ["draw", "report"])
+def test_an_output_folder_that_does_not_exist_is_a_usage_error(command, tmp_path):
+    target = str(tmp_path / "missing" / "out.file")
+    r = CliRunner().invoke(main, [command, "lenet5", "-o", target])
+    assert r.exit_code == 2 and "cannot write" in r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
