@@ -16,6 +16,7 @@ CONV_FLAGS = {"kernel_size": "--f", "stride": "--s", "padding": "--p", "dilation
 
 
 MAX_INT = 2**31 - 1  # the largest size any framework accepts (a C int)
+MAX_SCAN = 100_000  # sizes one 'cnnshape inputs' run tries
 
 
 class Sizes(click.ParamType):
@@ -445,7 +446,7 @@ def inputs(spec, size_range, show_all, fmt):
 
     Every size in the range goes through the network: accepted when every layer is valid,
     every merge fits and each linear layer receives the in_features it was built for;
-    exact when no layer leaves input rows or columns unread.
+    exact when no layer leaves input rows or columns over after its last window.
 
     \b
     Example:
@@ -458,8 +459,18 @@ def inputs(spec, size_range, show_all, fmt):
     low, high = size_range
     if low > high:
         raise click.UsageError(f"--range {low} {high}: the smallest size comes first")
+    if high - low >= MAX_SCAN:
+        raise click.UsageError(f"--range {low} {high}: scan at most {MAX_SCAN:,} sizes at "
+                               "a time (every size runs the whole network)")
     with paused_gc():
-        scans = scan(load((spec,)), low, high)
+        spec_ = load((spec,))
+        if len(spec_.input_shape) < 2:
+            from .diagnostics import Diagnostic, SpecError
+            raise SpecError([Diagnostic(spec_.path, *spec_.input_pos, "CS014", "error",
+                                        f"input {list(spec_.input_shape)} has no spatial "
+                                        "axis, so there is no input size to scan",
+                                        "inputs scans [C, L], [C, H, W] or [C, D, H, W]")])
+        scans = scan(spec_, low, high)
     click.echo(inputs_json(scans) if fmt == "json" else inputs_text(scans, show_all))
 
 

@@ -1,6 +1,7 @@
 """Which input sizes a network accepts: every layer valid, every merge fitting, the
 fully-connected weights receiving what they were built for; and which of those are exact
-(no layer leaves input rows or columns unread)."""
+(no layer leaves input rows or columns over after its last window; a kernel smaller than
+its stride, or a dilated one, skips rows between windows by design and is not counted)."""
 from dataclasses import dataclass
 from math import gcd
 

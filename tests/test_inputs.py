@@ -87,3 +87,26 @@ def test_crop_needs_the_skip_to_be_larger():
         assert "the skip [4, 30, 30] is smaller than the path [4, 60, 60]" in str(e)
     else:
         raise AssertionError("a smaller skip must be refused")
+
+
+def test_a_net_without_spatial_axes_has_nothing_to_scan(tmp_path):
+    path = tmp_path / "mlp.yaml"
+    path.write_text("input: [784]\nlayers: [linear 10]\n")
+    r = CliRunner().invoke(main, ["inputs", str(path)])
+    assert r.exit_code == 1 and "no spatial axis" in r.output
+
+
+def test_the_range_is_bounded():
+    r = CliRunner().invoke(main, ["inputs", "lenet5", "--range", "1", "100000000"])
+    assert r.exit_code == 2 and "at most 100,000 sizes" in r.output
+
+
+def test_json_always_lists_the_axes(tmp_path):
+    square = json.loads(CliRunner().invoke(main, ["inputs", "lenet5", "--range", "28", "40",
+                                                  "--format", "json"]).output)
+    assert square["axes"][0]["sizes"] == square["sizes"] and square["axis"] == "all"
+    path = tmp_path / "wide.yaml"
+    path.write_text("input: [1, 32, 40]\nlayers: [conv2d 2 k3, maxpool2d 2]\n")
+    wide = json.loads(CliRunner().invoke(main, ["inputs", str(path), "--range", "8", "12",
+                                                "--format", "json"]).output)
+    assert [a["axis"] for a in wide["axes"]] == [1, 2] and "sizes" not in wide

@@ -22,7 +22,7 @@ def inputs_text(scans, show_all: bool = False) -> str:
         exact = [a for a in scan.accepted if a.exact]
         lines += [f"{scan.name or 'model'}: input sizes {scan.low} to {scan.high} ({where})",
                   f"accepted: {describe(accepted, scan.high)} ({_count(accepted)})",
-                  f"exact, no input row or column left unread: "
+                  f"exact, no row or column left over at the end of any layer: "
                   f"{describe([a.size for a in exact], scan.high)} ({_count(exact)})"]
         own = [a for a in scan.accepted if a.size == scan.reference]
         if own:
@@ -42,6 +42,8 @@ def inputs_text(scans, show_all: bool = False) -> str:
 
 
 def inputs_json(scans) -> str:
-    if len(scans) == 1:
-        return dumps(scans[0].to_dict())
-    return dumps({"axes": [s.to_dict() for s in scans]})
+    """{"axes": [one scan per axis scanned]}; a square scan (axis "all") is also given at
+    the top level, as the one answer."""
+    out = dict(scans[0].to_dict()) if len(scans) == 1 else {}
+    out["axes"] = [s.to_dict() for s in scans]
+    return dumps(out)
