@@ -206,3 +206,17 @@ def test_an_output_folder_that_does_not_exist_is_a_usage_error(command, tmp_path
     r = CliRunner().invoke(main, [command, "lenet5", "-o", target])
     assert r.exit_code == 2 and "cannot write" in r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+def test_report_sorts_receptive_fields_as_numbers(tmp_path):
+    """RF cells had no data-v, so the table sorted 10, 100, 132, 3: as text."""
+    import re
+    out = tmp_path / "r.html"
+    CliRunner().invoke(main, ["report", "vgg16", "-o", str(out)], catch_exceptions=False)
+    rows = re.findall(r"<tr>(.*?)</tr>", out.read_text(), re.S)
+    rf = [re.findall(r'<td class="n" data-v="([^"]+)">([^<]*)</td>', r)[-3] for r in rows
+          if r.count("<td") > 8]
+    assert rf, "no receptive-field cells"
+    numeric = [(float(v), text) for v, text in rf if text.isdigit()]
+    assert all(float(text) == v for v, text in numeric)
+    assert {text for v, text in rf if v == "1e300"} <= {"whole input"}

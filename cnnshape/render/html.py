@@ -54,7 +54,8 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
                  f"<td>{escape(r.name)}</td>", f"<td>{escape(type_label(r))}</td>",
                  f'<td data-v="{_volume(r.output_shape)}">{escape(shape(r.output_shape))}</td>']
         cells += [f'<td class="n" data-v="{v}">{v:,}</td>' for v in numbers[1:]]
-        cells += [f"<td>{escape(c)}</td>" for c in field_cells(r)]
+        cells += [f'<td class="n" data-v="{_field_key(r, i)}">{escape(c)}</td>'
+                  for i, c in enumerate(field_cells(r))]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     totals = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>"
                      for k, v in totals_lines(result.totals))
@@ -92,6 +93,18 @@ def render_html_problems(name: str, problems) -> str:
 <body><h1>{escape(name)}</h1><p class="sub">The spec has errors; fix them to see the network.</p>
 <h2>Problems</h2><ul class="problems">{issues}</ul></body></html>
 """
+
+
+def _field_key(row, i: int) -> str:
+    """A number to sort a receptive-field column by: the largest axis, fractions
+    evaluated; a field that covers the whole input sorts after every number, none first."""
+    if isinstance(row.field, str):
+        return "1e300" if i == 0 else "-1"
+    values = (row.receptive_field, row.effective_stride, row.effective_padding)[i]
+    if not values:
+        return "-1"
+    from fractions import Fraction
+    return repr(float(max(Fraction(str(v)) for v in values)))
 
 
 def _volume(s) -> int:
