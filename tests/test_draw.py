@@ -64,6 +64,29 @@ def test_folded_layers_are_named_in_the_caption():
     assert "conv2d + relu" in svg and "linear + relu" in svg
 
 
+@pytest.mark.parametrize("net", ["resnet50", "googlenet", "unet"])
+def test_every_block_label_names_one_layer(net):
+    """Labels were the last two name parts, so 'branch1.conv1' stood for 16 layers of
+    resnet50; each is now the shortest tail that names one table row."""
+    from cnnshape.render.svg import layout
+    result = cnnshape.analyze(net)
+    order, _, _, _ = layout(result)
+    names = [r.name for r in result.layers]
+    for n in order[1:]:
+        # a full name is itself; a shortened one must be the tail of exactly one name
+        found = [n.label] if n.label in names else [x for x in names
+                                                    if x.endswith("." + n.label)]
+        assert found == [n.name]
+
+
+def test_a_relu_after_a_residual_add_folds_into_it():
+    from cnnshape.render.svg import layout
+    order, _, _, _ = layout(cnnshape.analyze("resnet50"))
+    assert "relu" not in [n.type for n in order]
+    adds = [n for n in order if n.type == "add"]
+    assert len(adds) == 16 and all(n.folded == ["relu"] for n in adds)
+
+
 def test_dark_theme_and_options():
     svg = draw("lenet5", "--theme", "dark", "--no-kernels", "--no-legend", "--scale", "linear")
     assert "#0d1117" in svg and 'class="kernels"' not in svg and 'class="legend"' not in svg

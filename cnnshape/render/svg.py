@@ -91,10 +91,11 @@ def _dims(shape) -> tuple[int, int, int, str]:
 
 class _Node:
     __slots__ = ("name", "type", "shape", "inputs", "folded", "kernel", "merge", "flat",
-                 "col", "lane", "w", "h", "dx", "dy", "x", "y", "index")
+                 "col", "lane", "w", "h", "dx", "dy", "x", "y", "index", "label")
 
     def __init__(self, name, type_, shape, inputs, kernel=None, index=0):
         self.name, self.type, self.shape, self.inputs = name, type_, shape, inputs
+        self.label = name
         self.folded, self.kernel, self.index = [], kernel, index
         self.merge = type_ in MERGES
         self.flat = len(shape) == 1
@@ -127,8 +128,9 @@ def _nodes(result, depth):
             ins = list(dict.fromkeys(ins)) or [order[-1].name]
         else:
             ins = [alias.get(visible(n), "input") for n in r.inputs]
+        # a ReLU after a residual add folds into the add too (named in the glyph's tooltip)
         if not r.group and r.type in KEEPS and len(ins) == 1 and \
-                nodes[ins[0]].shape == r.output_shape and not nodes[ins[0]].merge:
+                nodes[ins[0]].shape == r.output_shape:
             nodes[ins[0]].folded.append(r.type)
             alias[r.name] = ins[0]
             continue
@@ -136,7 +138,28 @@ def _nodes(result, depth):
         nodes[r.name] = node
         alias[r.name] = r.name
         order.append(node)
+    _name_labels(order)
     return order, nodes
+
+
+def _name_labels(order) -> None:
+    """Each block's label: the last two parts of its dotted name (basic_conv2.conv1),
+    longer where that is not enough to tell it from another block
+    (bottleneck3.add1.branch1.conv1), so a label matches one table row."""
+    parts = {n.name: n.name.split(".") for n in order}
+    for n in order:
+        n.label = _short(n.name)
+    for _ in range(max(len(p) for p in parts.values())):
+        seen = {}
+        for n in order:
+            seen.setdefault(n.label, []).append(n)
+        clashes = [group for group in seen.values() if len(group) > 1]
+        if not clashes:
+            return
+        for group in clashes:
+            for n in group:
+                p = parts[n.name]
+                n.label = ".".join(p[-(n.label.count(".") + 2):])
 
 
 def _measure(node, scale):
@@ -191,7 +214,7 @@ def layout(result, depth=None, scale="log"):
     col_w = [0.0] * cols
     lane_h = [0.0] * lanes
     for n in order:
-        label_w = max(len(t) for t, _ in _labels(n) + [(_short(n.name), "")]) * CHAR
+        label_w = max(len(t) for t, _ in _labels(n) + [(n.label, "")]) * CHAR
         col_w[n.col] = max(col_w[n.col], n.w + n.dx, label_w)
         lane_h[n.lane] = max(lane_h[n.lane], n.h + n.dy)
     label_h = LINE * 3.2  # the name above, shape and caption below
@@ -306,7 +329,8 @@ def _block(n, colour, t) -> str:
     if n.merge:
         cx, cy, r = n.x + n.w / 2, n.y + n.h / 2, n.w / 2
         sign = "+" if n.type == "add" else "∥"
-        return (f'<g class="block merge" data-name="{name}"><title>{name}</title>'
+        tip = escape(" + ".join([n.name] + n.folded))
+        return (f'<g class="block merge" data-name="{name}"><title>{tip}</title>'
                 f'<circle cx="{_f(cx)}" '
                 f'cy="{_f(cy)}" r="{_f(r)}" fill="{colour}" stroke="{t["stroke"]}" '
                 f'stroke-width="0.8"/><text x="{_f(cx)}" y="{_f(cy + 4)}" '
@@ -330,7 +354,7 @@ def _label(n, t) -> list[str]:
     cx = n.x + (n.w + n.dx) / 2
     top = n.y - n.dy - 4
     out = [f'<text class="label name" x="{_f(cx)}" y="{_f(top)}" text-anchor="middle" '
-           f'font-weight="bold">{escape(_short(n.name))}</text>']
+           f'font-weight="bold">{escape(n.label)}</text>']
     y = n.y + n.h + LINE - 2
     for text, cls in _labels(n):
         fill = "" if cls == "shape" else f' fill="{t["muted"]}"'
