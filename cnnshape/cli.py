@@ -482,7 +482,7 @@ def inputs(spec, size_range, show_all, fmt):
 @click.option("--depth", type=click.IntRange(min=1),
               help="Draw blocks nested deeper than this as one box (1: top level only).")
 @click.option("--scale", type=click.Choice(["log", "linear"]), default="log", show_default=True,
-              help="How sizes map to drawn lengths (clamped; see docs/spec.md).")
+              help="How sizes map to drawn lengths (clamped; README.md, Pictures).")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
               show_default=True)
 @click.option("--no-kernels", is_flag=True, help="Do not draw the kernel windows.")

@@ -243,3 +243,15 @@ def test_report_sorts_receptive_fields_as_numbers(tmp_path):
     numeric = [(float(v), text) for v, text in rf if text.isdigit()]
     assert all(float(text) == v for v, text in numeric)
     assert {text for v, text in rf if v == "1e300"} <= {"whole input"}
+
+
+def test_the_readme_scale_table_is_the_code():
+    from pathlib import Path
+
+    from cnnshape.render.svg import DEPTH, SCALES
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name, axes in SCALES.items():
+        cells = [", ".join(f"{v:g}" for v in axes[k]) for k in ("space", "channels")]
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{name}`"))
+        assert row.endswith(f"| {cells[0]} | {cells[1]} |"), row
+    assert f"recedes at {DEPTH:g}" in readme
