@@ -111,7 +111,7 @@ def _fail(problems) -> None:
 
 
 def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: non-empty
 
 
 def _axes(dims, per_axis: dict) -> int:

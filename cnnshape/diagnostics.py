@@ -65,14 +65,19 @@ def format_summary(s: dict) -> str:
             f"{n(s['warnings'], 'warning')}")
 
 
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
 def format_github(diagnostics) -> str:
     """GitHub Actions workflow commands: ``::error file=F,line=L,col=C::message``."""
     lines = []
     for d in diagnostics:
-        props = f"file={d.path}" + (f",line={d.line},col={d.column}" if d.line else "")
-        text = f"[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else "")
-        # workflow commands end at a newline; '%' starts an escape
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        # workflow commands end at a newline and '%' starts an escape; in a property ','
+        # and ':' also end it (actions/toolkit's escapeProperty)
+        path = _escape(d.path).replace(":", "%3A").replace(",", "%2C")
+        props = f"file={path}" + (f",line={d.line},col={d.column}" if d.line else "")
+        text = _escape(f"[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else ""))
         lines.append(f"::{d.level} {props}::{text}")
     return "\n".join(lines)
 

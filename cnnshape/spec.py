@@ -109,8 +109,13 @@ def parse_yaml(text: str, path: str):
                                     "a spec is a UTF-8 YAML text file")])
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = getattr(e, "problem", None) or str(e)
+        context = getattr(e, "context", None) or ""
+        if context.startswith("while scanning") and getattr(e, "context_mark", None):
+            # an unclosed quote or bracket is found at the end of the file: point at its start
+            problem = f"{problem} {context} that starts here"
+            mark = e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise SpecError([Diagnostic(path, line, col, "CS001", "error",
                                     f"not valid YAML: {problem}",
                                     "check the indentation and the quoting near here")])
@@ -402,6 +407,9 @@ class Expander:
                        "CS013", "the spec has no layers", "add layers: with a list of layers")
         elif not isinstance(layers, list):
             self.error(val_where(data, "layers"), "CS013", "layers: must be a list")
+        elif not layers:
+            self.error(val_where(data, "layers"), "CS013", "layers: is empty",
+                       "a network needs at least one layer")
         else:
             scope = Scope(prefix="", names={"input": -1}, counters={}, args={}, input=-1,
                           groups=(), context="")
@@ -883,8 +891,10 @@ class Expander:
             inner = Scope(prefix=f"{name}.branch{i + 1}.", names={}, counters={},
                           args=scope.args, input=scope.input, groups=scope.groups + (gid,),
                           context=scope.context, parent=scope)
-            if isinstance(branch, (str, dict)):
-                branch = [branch]
+            if isinstance(branch, (str, dict)):  # one layer: a path of one, where it stands
+                one = PList([branch])
+                one.pos, one.item_pos = bpos, [bpos]
+                branch = one
             if branch is None:
                 branch = []
             if not isinstance(branch, list):

@@ -50,6 +50,21 @@ def test_github_format(monkeypatch):
             "type 'maxpol2d'") in r.output
 
 
+def test_github_format_escapes_the_file_property(tmp_path):
+    """',' and ':' end a workflow-command property; '%' starts an escape."""
+    path = tmp_path / "we,ird%na:me.yaml"
+    path.write_text("input: [1, 8, 8]\nlayers: [maxpol2d 2]\n")
+    r = check(str(path), "--format", "github")
+    assert "we%2Cird%25na%3Ame.yaml,line=2," in r.output
+
+
+def test_empty_layers_is_an_error(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("input: [1, 8, 8]\nlayers: []\n")
+    r = check(str(path))
+    assert r.exit_code == 1 and "CS013" in r.output and ":2:9:" in r.output
+
+
 def test_json_format(monkeypatch):
     monkeypatch.chdir(ROOT)
     r = check("tests/broken/expect_budget.yaml", "--format", "json")

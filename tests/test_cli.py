@@ -210,3 +210,15 @@ def test_huge_sizes_answer_at_once():
     d = json.loads(r.output)
     assert d["output_size"] == [999999999] and d["unread"] == [None]
     assert any("too long to list" in line for line in d["explain"])
+
+
+@pytest.mark.parametrize("env,colour", [({}, True), ({"NO_COLOR": "1"}, False),
+                                        ({"NO_COLOR": ""}, True)])
+def test_no_color_is_honoured_when_set_and_not_empty(monkeypatch, env, colour):
+    """no-color.org: NO_COLOR disables colour when present and not an empty string."""
+    import cnnshape.cli as cli
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True, raising=False)
+    assert cli._color() is colour
