@@ -26,8 +26,6 @@ LAYER = """  - type: conv2d
 """
 
 
-
-
 def big_spec(path: Path, layers: int) -> None:
     body = LAYER * (layers // 3)
     path.write_text(f"name: big\ninput: [8, 16, 16]\nlayers:\n{body}")

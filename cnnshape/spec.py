@@ -170,13 +170,8 @@ class _Builder:
                 raise SpecError(self.problems)
             return self.done[key]
         self.count += 1
-        before = self.expanded
-        self.expanded += 1
-        value = self._node(node, depth, key)
-        self.sizes[key] = self.expanded - before
-        return value
-
-    def _node(self, node, depth, key):
+        self.expanded += 1  # a scalar counts 1; a collection records its size when built
+        before = self.expanded - 1
         if self.count > 4 * MAX_LAYERS:
             self.fail(node, "CS003", "the spec is too large", "")
             raise SpecError(self.problems)
@@ -217,6 +212,7 @@ class _Builder:
             for item in node.value:
                 value.append(self.node(item, depth + 1))
                 value.item_pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
+            self.sizes[key] = self.expanded - before
         else:
             if node.tag not in ("tag:yaml.org,2002:map",):
                 self.fail(node, "CS004", f"the tag {node.tag} is not allowed in a spec")
@@ -240,6 +236,7 @@ class _Builder:
                 value[k] = self.node(v_node, depth + 1)
                 value.key_pos[k] = (k_node.start_mark.line + 1, k_node.start_mark.column + 1)
                 value.val_pos[k] = (v_node.start_mark.line + 1, v_node.start_mark.column + 1)
+            self.sizes[key] = self.expanded - before
             return value
         self.done[key] = value
         return value
@@ -364,6 +361,8 @@ class Expander:
         self.active: list[str] = []
         self.seen: set = set()
         self.expects: list = []
+        from .layers import Problems, all_kinds
+        self.kinds, self.Problems = all_kinds(), Problems
 
     # diagnostics
     def error(self, pos, code, message, hint="", context=""):
@@ -683,14 +682,16 @@ class Expander:
 
     def use(self, kind, fields, extra, pos, positions, scope, prev) -> int:
         """A layer type or a block, with its fields or arguments."""
-        from .layers import all_kinds
-        kinds = all_kinds()
+        kinds = self.kinds
         if not isinstance(kind, str):
             self.error(pos, "CS101", f"type must be a layer type name, got {kind!r}", "",
                        scope.context)
             return prev
-        fields = {k: self.subst(v, scope, positions.get(k, pos)) for k, v in fields.items()}
-        extra = {k: self.subst(v, scope, positions.get(k, pos)) for k, v in extra.items()}
+        # replace $parameters; most values have none, and 100k layers should not pay for it
+        if any(map(_has_var, fields.values())):
+            fields = {k: self.subst(v, scope, positions.get(k, pos)) for k, v in fields.items()}
+        if any(map(_has_var, extra.values())):
+            extra = {k: self.subst(v, scope, positions.get(k, pos)) for k, v in extra.items()}
         inputs = self.references(extra.get("inputs"), positions.get("inputs", pos), scope, prev)
         if inputs is None:
             return prev
@@ -706,10 +707,9 @@ class Expander:
         fields = self.positional(cls, fields, pos, scope)
         if fields is None:
             return prev
-        from .layers import Problems
         try:
             layer = cls.build(fields)
-        except Problems as e:
+        except self.Problems as e:
             for p in e.problems:
                 self.error(positions.get(p.field, pos), p.code, p.message, p.hint, scope.context)
             return prev
@@ -912,6 +912,13 @@ class Expander:
 
 
 _REQUIRED = object()
+
+
+def _has_var(value) -> bool:
+    """Whether a field's value holds a $name to replace."""
+    if type(value) is str:
+        return "$" in value
+    return isinstance(value, list) and any(map(_has_var, value))
 
 
 @dataclass(slots=True)

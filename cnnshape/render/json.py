@@ -2,8 +2,12 @@
 import json
 
 
+# one C encoder, built once; results are trees of fresh dicts and lists, never cyclic
+_ENCODE = json.JSONEncoder(separators=(", ", ": "), check_circular=False).encode
+
+
 def _compact(value) -> str:
-    return json.dumps(value, separators=(", ", ": "))
+    return _ENCODE(value)
 
 
 def dumps(value) -> str:
