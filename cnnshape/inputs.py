@@ -42,22 +42,36 @@ def _fixed_inputs(spec) -> dict:
             if row.type in ("linear", "rbf")}
 
 
-def _run(nodes, fixed, x0):
-    """(output shape, exact) for one input shape, or None where the network refuses it."""
+_REFUSED = object()
+
+
+def _run(nodes, fixed, x0, memo):
+    """(output shape, exact) for one input shape, or None where the network refuses it.
+
+    ``memo`` holds, per node, what each input shape gave: after a few strided layers most
+    sizes of a scan reach the same shapes, so deep layers are computed once, not per size.
+    """
     shapes = [None] * len(nodes)
     exact = True
     for i, node in enumerate(nodes):
         xs = tuple(x0 if j < 0 else shapes[j] for j in node.inputs)
-        layer = node.layer
         if i in fixed and xs[0] != fixed[i]:
             return None
-        try:
-            y = layer.output_shape(xs if layer.merges else xs[0])
-            if exact and not layer.merges:
-                exact = not any(p.code == "CS301" for p in layer.notes(xs[0], y))
-        except Problem:
+        seen = memo[i].get(xs)
+        if seen is None:
+            layer = node.layer
+            try:
+                y = layer.output_shape(xs if layer.merges else xs[0])
+                whole = layer.merges or not any(p.code == "CS301"
+                                                for p in layer.notes(xs[0], y))
+                seen = (y, whole)
+            except Problem:
+                seen = _REFUSED
+            memo[i][xs] = seen
+        if seen is _REFUSED:
             return None
-        shapes[i] = y
+        shapes[i], whole = seen
+        exact = exact and whole
     return shapes[-1], exact
 
 
@@ -70,12 +84,13 @@ def scan(spec, low: int = 1, high: int = 2048) -> list[Scan]:
     out = []
     for axis in axes:
         accepted = []
+        memo = [{} for _ in spec.nodes]
         for n in range(low, high + 1):
             if axis is None:
                 x0 = (base[0],) + (n,) * len(spatial)
             else:
                 x0 = base[:axis + 1] + (n,) + base[axis + 2:]
-            got = _run(spec.nodes, fixed, x0)
+            got = _run(spec.nodes, fixed, x0, memo)
             if got is not None:
                 y, exact = got
                 accepted.append(Accepted(n, y, exact))
