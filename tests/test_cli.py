@@ -222,3 +222,27 @@ def test_no_color_is_honoured_when_set_and_not_empty(monkeypatch, env, colour):
         monkeypatch.setenv(k, v)
     monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True, raising=False)
     assert cli._color() is colour
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=20), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_the_small_json_encoder_is_byte_for_byte_json(value):
+    """conv --format json prints without importing json; where it does, it must agree."""
+    from cnnshape.render.json import _small
+    small = _small(value)
+    if small is not None:
+        assert small == json.dumps(value, separators=(", ", ": "))
+
+
+def test_conv_json_does_not_load_the_json_module():
+    code = ("import sys; from click.testing import CliRunner; from cnnshape.cli import main; "
+            "r = CliRunner().invoke(main, ['conv', '--w', '9', '--f', '3', '--c', '2', '--k', "
+            "'4', '--format', 'json']); print(r.exit_code, 'json' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "0 False"
