@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from cnnshape.cli import main
 
 DOCS = Path(__file__).parent
-NETS = {"lenet5": [], "vgg16": [], "googlenet": ["--depth", "1"], "resnet50": ["--depth", "1"]}
+NETS = {"lenet5": [], "vgg16": [], "googlenet": ["--depth", "1"], "resnet50": ["--depth", "1"],
+        str(DOCS / "branches.yaml"): []}  # blocks expanded: branches drawn as branches
 
 
 def shoot(svg: str, png: Path) -> None:
@@ -34,5 +35,6 @@ def shoot(svg: str, png: Path) -> None:
 if __name__ == "__main__":
     for name, args in NETS.items():
         svg = CliRunner().invoke(main, ["draw", name, *args], catch_exceptions=False).output
-        shoot(svg, DOCS / f"{name}.png")
-        print(DOCS / f"{name}.png")
+        png = DOCS / f"{Path(name).stem}.png"
+        shoot(svg, png)
+        print(png)
