@@ -191,6 +191,8 @@ def _spec_texts():
     import re
     root = Path(__file__).parent.parent
     texts = {p.name: p.read_text() for p in sorted((root / "specs").glob("*.yaml"))}
+    texts.update({f"docs/{p.name}": p.read_text()
+                  for p in sorted((root / "docs").glob("*.yaml"))})
     doc = (root / "docs" / "spec.md").read_text()
     texts.update({f"spec.md#{i}": t for i, t in
                   enumerate(re.findall(r"```yaml\n(.*?)```", doc, re.S))})
