@@ -7,6 +7,10 @@ layer classes in ``cnnshape.layers`` turn it into a diagnostic.
 """
 import math
 
+#: Largest size a field or an input accepts: every framework stores sizes in int32/int64,
+#: and a bigger value is a typo, not a network.
+MAX_INT = 2**31 - 1
+
 
 def ceil_div(a: int, b: int) -> int:
     """ceil(a / b) for integers, without floats: -(-a // b)."""

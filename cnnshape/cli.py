@@ -8,6 +8,7 @@ import sys
 import click
 
 from . import __version__
+from .arithmetic import MAX_INT
 
 # flag -> field, so an error about kernel_size names the flag the user typed
 CONV_FLAGS = {"kernel_size": "--f", "stride": "--s", "padding": "--p", "dilation": "--d",
@@ -15,7 +16,6 @@ CONV_FLAGS = {"kernel_size": "--f", "stride": "--s", "padding": "--p", "dilation
               "ceil_mode": "--ceil-mode"}
 
 
-MAX_INT = 2**31 - 1  # the largest size any framework accepts (a C int)
 MAX_SCAN = 100_000  # sizes one 'cnnshape inputs' run tries
 
 
@@ -363,12 +363,16 @@ class Open(click.ParamType):
     """A size per axis, or ? (left open: the solver finds it)."""
     name = "N[xN...]|?"
 
-    def __init__(self, pairs: bool = False, high: int = MAX_INT):
-        self.pairs, self.high = pairs, high
+    def __init__(self, pairs: bool = False, bound: str | None = None):
+        self.pairs, self.bound = pairs, bound  # bound: a key of solve.MAX_GIVEN
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
+        high = MAX_INT
+        if self.bound:  # only solve uses Open, so its module loads here, not at start-up
+            from .solve import MAX_GIVEN
+            high = MAX_GIVEN[self.bound]
         out = []
         for part in str(value).lower().split("x"):
             if part in ("?", "open", ""):
@@ -386,9 +390,9 @@ class Open(click.ParamType):
                           param, ctx)
             values = out[-1] if self.pairs else (out[-1],)
             least = 0 if self.pairs else 1
-            if not all(least <= v <= self.high for v in values):
+            if not all(least <= v <= high for v in values):
                 self.fail(f"{value!r} is out of range: give whole numbers from {least} to "
-                          f"{self.high}, or ?", param, ctx)
+                          f"{high}, or ?", param, ctx)
         if not 1 <= len(out) <= 3:
             self.fail(f"{value!r} has {len(out)} axes; give 1, 2 or 3", param, ctx)
         return tuple(out)
@@ -397,12 +401,12 @@ class Open(click.ParamType):
 @main.command()
 @click.option("--out", "out", type=EXTENT, required=True, help="The output size you want.")
 @click.option("--w", "w", type=Open(), default="?", help="Input size W (default: open).")
-@click.option("--f", "f", type=Open(high=4096), default="?",
+@click.option("--f", "f", type=Open(bound="kernel"), default="?",
               help="Kernel size F (default: open).")
-@click.option("--s", "s", type=Open(high=256), default="?", help="Stride S (default: open).")
+@click.option("--s", "s", type=Open(bound="stride"), default="?", help="Stride S (default: open).")
 @click.option("--p", "p", type=Open(pairs=True), default="?",
               help="Padding: N, begin:end, or ? (default: open).")
-@click.option("--d", "d", type=Open(high=256), default="1", show_default=True,
+@click.option("--d", "d", type=Open(bound="dilation"), default="1", show_default=True,
               help="Dilation, or ? to leave it open.")
 @click.option("--transposed", is_flag=True, help="Solve for a transposed convolution.")
 @click.option("--all", "show_all", is_flag=True, help="List every solution, not the first 12.")

@@ -9,6 +9,7 @@ and column.
 import re
 from dataclasses import dataclass, field
 
+from .arithmetic import MAX_INT
 from .diagnostics import Diagnostic, SpecError
 
 #: Expanded layers one spec may produce: repeat counts multiply, and a typo such as
@@ -186,7 +187,7 @@ class _Builder:
         elif tag == INT and len(node.value.lstrip("+-")) > MAX_DIGITS:
             # int() refuses over 4,300 digits (a ValueError); no size has more than 10
             self.fail(node, "CS105", f"a number with {len(node.value):,} digits",
-                      "sizes are at most 2147483647")
+                      f"sizes are at most {MAX_INT}")
             return None
         elif tag == INT and node.value.isascii() and node.value.isdigit() and (
                 node.value[0] != "0" or node.value == "0"):  # 0777 is octal in YAML 1.1
@@ -484,7 +485,7 @@ class Expander:
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = [shape]
         ok = (isinstance(shape, list) and 1 <= len(shape) <= 4 and
-              all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2**31 - 1
+              all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_INT
                   for v in shape))
         if not ok:
             self.error(pos, "CS014", f"input must be a list of 1 to 4 positive integers, got "

@@ -10,13 +10,12 @@ from dataclasses import MISSING, dataclass, fields
 from math import prod
 from typing import NamedTuple
 
+from ..arithmetic import MAX_INT  # the largest size a field takes
+
 Shape = tuple[int, ...]
 WHOLE = "whole"  # receptive field: every unit sees the whole input (after flatten, linear, ...)
 REGISTRY: dict[str, type["Layer"]] = {}
 
-#: Largest integer a field accepts: every framework stores sizes in int32/int64,
-#: and a bigger value in a spec is a typo, not a network.
-MAX_INT = 2**31 - 1
 
 
 class Problem(Exception):
