@@ -111,7 +111,56 @@ def _fail(problems) -> None:
 
 
 def _color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: non-empty
+    """no-color.org: a non-empty NO_COLOR turns colour off, and wins; force-color.org: a
+    non-empty FORCE_COLOR turns it on even when piped; else colour on a terminal that
+    is not TERM=dumb (Emacs shell buffers, some CI pseudo-terminals)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _width() -> int | None:
+    """Columns to fit: COLUMNS if set, else the terminal's; None when piped, since a file
+    has no right margin.  TERM plays no part: rich capped TERM=dumb at 80 and cut numbers."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        import shutil
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def _page(text: str, pager: bool = True, color: bool = False) -> None:
+    """Print ``text``; as git does, through a pager when stdout is a terminal and the text is
+    taller than it: CNNSHAPE_PAGER, else PAGER, else ``less`` with LESS=FRX (quit if one
+    screen, keep colour, leave the text on screen).  An empty CNNSHAPE_PAGER or ``cat``,
+    --no-pager, or TERM=dumb prints directly."""
+    import shutil
+    command = os.environ.get("CNNSHAPE_PAGER", os.environ.get("PAGER"))
+    if command is None:
+        command = "less" if shutil.which("less") else ""
+    # a dumb terminal (Emacs M-x shell) cannot run a full-screen pager
+    if (not pager or command.strip() in ("", "cat") or not sys.stdout.isatty()
+            or os.environ.get("TERM") == "dumb"
+            or text.count("\n") + 1 < shutil.get_terminal_size().lines):
+        click.echo(text, color=color)  # click would strip FORCE_COLOR's colour from a pipe
+        return
+    import subprocess
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    data = (text + "\n").encode(sys.stdout.encoding or "utf-8", "replace")
+    sys.stdout.flush()
+    proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)  # as git runs it
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except BrokenPipeError:  # the reader quit before the end: what they saw is enough
+        pass
+    if proc.wait() == 127:  # the shell found no such pager: the text must still be shown
+        click.echo(text)
 
 
 def _axes(dims, per_axis: dict) -> int:
@@ -159,7 +208,9 @@ def _window_command(family: str, fields: dict, per_axis: dict, c, dims, explain:
     if fmt == "auto":  # `cnnshape conv --w 256 --f 12 --s 4 --p 2` answers 63, nothing more
         fmt = "plain" if c is None else "table"
     collapse = all(len(v) == 1 for v in given.values())
-    click.echo(render_layer(report, fmt, explain=explain, color=_color(), collapse=collapse))
+    color = _color()
+    click.echo(render_layer(report, fmt, explain=explain, color=color, width=_width(),
+                            collapse=collapse), color=color)
 
 
 def _report_errors(func):
@@ -274,8 +325,10 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
               help="Collapse blocks nested deeper than this (1: top level only).")
 @click.option("--rf", is_flag=True,
               help="Show each layer's receptive field, effective stride and padding.")
+@click.option("--pager/--no-pager", default=True, show_default=True,
+              help="Page a table taller than the terminal (PAGER, default less -FRX).")
 @_report_errors
-def model(spec, input_shape, fmt, depth, rf):
+def model(spec, input_shape, fmt, depth, rf, pager):
     """Every layer's output shape and cost, with totals.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -291,7 +344,9 @@ def model(spec, input_shape, fmt, depth, rf):
     from .render import render_model
     with paused_gc():
         result = propagate(load(spec, input_shape))
-        click.echo(render_model(result, fmt, depth=depth, color=_color(), rf=rf))
+        color = _color()
+        text = render_model(result, fmt, depth=depth, color=color, width=_width(), rf=rf)
+    _page(text, pager, color)
     if result.warnings:
         from .diagnostics import format_text
         click.echo(format_text(result.warnings), err=True)

@@ -24,3 +24,10 @@ def golden(request):
         assert path.exists(), f"missing {path}; run pytest --update-golden and review it"
         assert text == path.read_text(encoding="utf-8")
     return check
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch):
+    """The terminal settings a developer or CI may export never change what tests see."""
+    for name in ("COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "PAGER", "CNNSHAPE_PAGER"):
+        monkeypatch.delenv(name, raising=False)

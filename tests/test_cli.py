@@ -153,12 +153,16 @@ def test_python_m_and_version():
     assert "0.1.0" in run("--version").output
 
 
-def test_piped_table_has_no_colour_codes():
-    env = dict(os.environ, FORCE_COLOR="1")
+@pytest.mark.parametrize("force,coloured", [(None, False), ("1", True)])
+def test_piped_card_is_coloured_only_when_forced(force, coloured):
+    """force-color.org: FORCE_COLOR colours even a pipe (issue 11); else a pipe is plain."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    if force:
+        env["FORCE_COLOR"] = force
     out = subprocess.run([sys.executable, "-m", "cnnshape", "conv", "--w", "28", "--f", "5",
                           "--c", "1", "--k", "32"], capture_output=True, text=True, env=env,
                          check=True).stdout
-    assert "\x1b[" not in out and "32x24x24" in out
+    assert ("\x1b[" in out) is coloured and "32x24x24" in out
 
 
 def test_cli_import_loads_neither_rich_nor_yaml():

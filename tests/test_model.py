@@ -264,17 +264,3 @@ def test_totals_are_the_sums_of_the_layers(layers, channels, size):
     # each layer's input is the previous layer's output
     for a, b in zip(r.layers, r.layers[1:]):
         assert b.input_shapes == (a.output_shape,)
-
-
-@pytest.mark.parametrize("net,rf", [("lenet5", False), ("resnet50", True), ("unet", False)])
-def test_a_narrow_terminal_never_cuts_a_number(net, rf):
-    """rich squeezed columns to the terminal and printed '117,60' for 117,600."""
-    import re
-    from cnnshape.render.table import model_table
-    result = cnnshape.analyze(net)
-    narrow = model_table(result, color=True, width=40, rf=rf)
-    wide = model_table(result, color=False, width=400, rf=rf)
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", narrow)
-    numbers = re.compile(r"(?<![\w.\[])[\d,/]+(?![\w.\]])")  # cells, not names or shapes
-    assert numbers.findall(plain) == numbers.findall(wide)
-    assert "117,60 " not in plain

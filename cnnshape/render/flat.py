@@ -1,6 +1,9 @@
 """CSV and Markdown: a row per layer, for spreadsheets and for READMEs."""
 import csv
 import io
+import re
+
+from .cells import WHOLE, columns, title_atoms, totals_lines
 
 COLUMNS = ("index", "name", "type", "inputs", "input_shape", "output_shape", "params",
            "non_trainable_params", "connections", "neurons", "macs", "in_features",
@@ -12,9 +15,10 @@ def _shape(s) -> str:
 
 
 def _field(r) -> list[str]:
-    """Per-axis values joined by x ("212x212"); "whole" and blanks as in the JSON."""
+    """Per-axis values joined by x ("212x212"), every axis, for a program to split;
+    the words and blanks as in the table."""
     if isinstance(r.field, str):
-        return [r.field, "", ""]
+        return [WHOLE, "", ""]
     if r.field is None:
         return ["", "", ""]
     return ["x".join(map(str, v)) for v in (r.receptive_field, r.effective_stride,
@@ -33,19 +37,25 @@ def model_csv(result, depth=None) -> str:
     return out.getvalue().rstrip("\n")
 
 
+# CommonMark backslash escapes for what would turn a name into markup or break a table;
+# an underscore inside a word is literal (GFM), so adaptive_avgpool2d stays readable
+_MARKUP = re.compile(r"[\\`*|<>\[\]&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md(text: str) -> str:
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), text)
+
+
 def model_markdown(result, depth=None, rf: bool = False) -> str:
-    from .table import field_cells, shape, totals_lines, type_label
-    lines = [f"**{result.name or 'model'}**: {shape(result.input_shape)} -> "
-             f"{shape(result.output_shape)}", "",
-             "| # | name | type | output shape | params | connections | neurons | MACs |"
-             + (" RF | eff. stride | eff. padding |" if rf else ""),
-             "|--:|---|---|---|--:|--:|--:|--:|" + ("--:|--:|--:|" if rf else "")]
-    for r in result.rows(depth):
-        params = f"{r.params:,}" + (f" (+{r.non_trainable_params:,})"
-                                    if r.non_trainable_params else "")
-        extra = "".join(f" {c} |" for c in field_cells(r)) if rf else ""
-        lines.append(f"| {r.index + 1} | {r.name} | {type_label(r)} | {shape(r.output_shape)} "
-                     f"| {params} | {r.connections:,} | {r.neurons:,} | {r.macs:,} |{extra}")
+    rows = result.rows(depth)
+    cols = columns(rows, rf)
+    name, *arrow = title_atoms(result)
+    lines = [f"**{md(name[:-1])}**: " + " ".join(arrow), "",
+             "| " + " | ".join(h for h, _, _ in cols) + " |",
+             "|" + "|".join("--:" if right else "---" for _, _, right in cols) + "|"]
+    # names are the user's text; every other cell is ours (numbers, shapes, type names)
+    cols[1] = (cols[1][0], [md(n) for n in cols[1][1]], cols[1][2])
+    lines += ["| " + " | ".join(cells) + " |" for cells in zip(*(cells for _, cells, _ in cols))]
     lines.append("")
     lines += [f"- {k}: {v}" for k, v in totals_lines(result.totals)]
     return "\n".join(lines)

@@ -3,7 +3,7 @@ the spec's problems.  CSS, SVG and the few lines of script are inline; nothing i
 from html import escape
 
 from ..diagnostics import format_text_line
-from .table import field_cells, shape, totals_lines, type_label
+from .cells import field_cells, shape, totals_lines, type_label
 
 CSS = """
 body{font:14px/1.45 Helvetica,Arial,sans-serif;margin:24px;color:#1f2328;background:#fff}
