@@ -29,6 +29,9 @@ TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expec
 RESERVED = ("type", "name", "inputs", "expect")
 SHORT = {"k": "kernel_size", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
 SHORT_OF = {v: k for k, v in SHORT.items()}
+#: A shorthand is exactly a letter and a value, one per axis (k3, s2, p1x2, k3,5): a name
+#: such as s1a or k3_reduce is a bare value, not a stride or a kernel.
+SHORTHAND = re.compile(r"[kspdg]\d+(?:[x,]\d+)*")
 MODEL_EXPECT = ("output_shape", "params", "max_params", "non_trainable_params", "macs",
                 "max_macs")
 
@@ -644,7 +647,7 @@ class Expander:
             if "=" in tok:
                 key, _, value = tok.partition("=")
                 target = extra if key in ("name", "inputs", "expect") else fields
-            elif tok[0] in SHORT and len(tok) > 1 and tok[1].isdigit():
+            elif SHORTHAND.fullmatch(tok):
                 key, value, target = SHORT[tok[0]], tok[1:], fields
             else:  # a bare value: the primary field, or a block's next argument
                 fields.setdefault("$positional", []).append(_scalar(tok))

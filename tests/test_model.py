@@ -278,3 +278,39 @@ def test_a_narrow_terminal_never_cuts_a_number(net, rf):
     numbers = re.compile(r"(?<![\w.\[])[\d,/]+(?![\w.\]])")  # cells, not names or shapes
     assert numbers.findall(plain) == numbers.findall(wide)
     assert "117,60 " not in plain
+
+
+# --- defects found while writing real networks (issue 11) ----------------------------------
+
+def test_a_name_that_looks_like_a_shorthand_is_a_block_argument():
+    """s1a is a layer's name, not stride '1a'; s2b is the block's first argument, not its s."""
+    spec = {"input": [8, 8, 8], "blocks": {
+        "join": {"params": ["skip"], "layers": [{"type": "add", "inputs": ["input", "$skip"]}]},
+        "join_s": {"params": ["skip", {"s": 2}], "layers": [
+            "conv2d 8 k1 s$s", {"type": "add", "inputs": ["previous", "$skip"]}]}},
+        "layers": ["conv2d 8 k3 p1 name=s1a", "join s1a",
+                   "conv2d 8 k3 p1 name=s2b", "join_s s2b 1"]}
+    r = cnnshape.analyze(spec)
+    assert rows(r)["join1.add1"].inputs == ("s1a", "s1a")
+    assert rows(r)["join_s1.add1"].inputs == ("join_s1.conv1", "s2b")
+    assert rows(r)["join_s1.conv1"].output_shape == (8, 8, 8)  # s=1, given second
+
+
+@pytest.mark.parametrize("token,field,value", [
+    ("k3", "kernel_size", (3, 3)), ("s2", "stride", (2, 2)), ("p1x2", "padding", (1, 2)),
+    ("d2", "dilation", (2, 2)), ("k3,5", "kernel_size", (3, 5))])
+def test_shorthands_are_exactly_their_pattern(token, field, value):
+    layer = cnnshape.analyze({"input": [4, 16, 16], "layers": [f"conv2d 4 {token}"
+                              + ("" if field == "kernel_size" else " k1")]}).layers[0]
+    assert layer.output_shape[0] == 4
+    from cnnshape.spec import inline_spec
+    node = inline_spec([f"conv2d 4 {token}" + ("" if field == "kernel_size" else " k1")],
+                       (4, 16, 16)).nodes[0]
+    got = getattr(node.layer, field)
+    assert tuple(v if isinstance(v, int) else v[0] for v in got) == value
+
+
+def test_a_word_after_a_shorthand_letter_is_not_a_shorthand():
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze({"input": [4, 16, 16], "layers": ["conv2d 4 k3a"]})
+    assert "cannot place [4, 'k3a']" in str(e.value)
