@@ -314,3 +314,33 @@ def test_a_word_after_a_shorthand_letter_is_not_a_shorthand():
     with pytest.raises(cnnshape.SpecError) as e:
         cnnshape.analyze({"input": [4, 16, 16], "layers": ["conv2d 4 k3a"]})
     assert "cannot place [4, 'k3a']" in str(e.value)
+
+
+HALVES = {"half": {"layers": ["conv2d 8 k3 p1 name=first", "relu"]},
+          "stage": {"layers": ["half", "half",
+                               {"type": "concat", "inputs": ["half1.first", "previous"]}]}}
+
+
+def test_a_layer_inside_a_block_is_named_as_the_output_shows_it():
+    spec = {"input": [3, 8, 8], "blocks": HALVES, "layers": [
+        "half", "half", {"type": "concat", "inputs": ["half1.first", "half2"]},
+        "stage", {"type": "concat", "inputs": ["stage1.half2.first", "stage1"]},
+        {"add": [["conv2d 24 k1"], []]},
+        {"type": "concat", "inputs": ["add1.branch1.conv1", "previous"]}]}
+    r = rows(cnnshape.analyze(spec))
+    assert r["concat1"].inputs == ("half1.first", "half2.relu1")
+    assert r["stage1.concat1"].inputs == ("stage1.half1.first", "stage1.half2.relu1")
+    assert r["concat2"].inputs == ("stage1.half2.first", "stage1.concat1")
+    assert r["concat3"].inputs == ("add1.branch1.conv1", "add1")
+
+
+def test_an_unknown_inner_name_suggests_the_names_the_output_shows():
+    spec = {"input": [3, 8, 8], "blocks": HALVES, "layers": [
+        "half", {"type": "concat", "inputs": ["half1.frist", "previous"]}]}
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(spec)
+    assert "no earlier layer is named 'half1.frist' (did you mean 'half1.first'" in str(e.value)
+    spec["layers"][1] = {"type": "concat", "inputs": ["half2.first", "previous"]}
+    with pytest.raises(cnnshape.SpecError) as e:  # not used yet: a reference points upwards
+        cnnshape.analyze(spec)
+    assert "no earlier layer is named 'half2.first'" in str(e.value)
