@@ -802,13 +802,14 @@ class Expander:
 
     def reference_hint(self, r, scope) -> str:
         """The nearest names this layer could use; only on the error path."""
-        names = scope.visible()
-        if "." in r:  # the full names under the same block, as the output shows them
-            head = r.rsplit(".", 1)[0] + "."
-            names = [n for n in self.full if head in n] or list(self.full)[-1000:]
-        return (_suggest(r, names) or "inputs name layers above this one, 'input' or "
-                "'previous'; a layer inside a block is named as the output shows it, "
-                "block.layer (half1.conv1), once the block is used")
+        if "." not in r:
+            return (_suggest(r, scope.visible()) or "inputs name layers above this one, "
+                    "'input' or 'previous'; so a cycle cannot be written")
+        # the full names under the same block, as the output shows them
+        head = r.rsplit(".", 1)[0] + "."
+        names = [n for n in self.full if head in n] or list(self.full)[-1000:]
+        return (_suggest(r, names) or "a layer inside a block is named as the output shows "
+                "it (half1.conv1), and only once the block stands above this layer")
 
     def group(self, name, type_, pos, scope):
         gid = len(self.groups)
