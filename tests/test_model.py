@@ -344,3 +344,14 @@ def test_an_unknown_inner_name_suggests_the_names_the_output_shows():
     with pytest.raises(cnnshape.SpecError) as e:  # not used yet: a reference points upwards
         cnnshape.analyze(spec)
     assert "no earlier layer is named 'half2.first'" in str(e.value)
+
+
+@pytest.mark.parametrize("shape", [[16, 8], [16, 8, 8], [16, 4, 8, 8]])
+def test_add_of_a_channel_gate_does_not_suggest_a_projection(shape):
+    spec = {"input": shape, "layers": [{"add": [[], ["global_avgpool", "sigmoid"]]}]}
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(spec)
+    gate = [16] + [1] * (len(shape) - 1)
+    assert (f"({'a ' + str(gate)} path looks like a channel gate (squeeze-and-excitation), "
+            f"which multiplies the {shape} map") in str(e.value)
+    assert "projection" not in str(e.value)
