@@ -355,3 +355,25 @@ def test_add_of_a_channel_gate_does_not_suggest_a_projection(shape):
     assert (f"({'a ' + str(gate)} path looks like a channel gate (squeeze-and-excitation), "
             f"which multiplies the {shape} map") in str(e.value)
     assert "projection" not in str(e.value)
+
+
+def test_a_name_that_is_no_file_and_no_zoo_network_says_so():
+    r = run("model", "efficientnet_b0", "--input", "3x224x224")
+    assert r.exit_code == 1
+    assert r.output.startswith("<command line>:1:1: error [CS000] no spec file or zoo network "
+                               "is named 'efficientnet_b0' (the zoo has alexnet, googlenet,")
+    assert "unknown layer type" not in r.output
+    r = run("model", "resnet", "--input", "3x224x224")
+    assert "is named 'resnet' (did you mean 'resnet50' or 'resnet18'" in r.output
+    r = run("model", "rellu", "--input", "3x8x8")
+    assert "did you mean the layer type 'relu'" in r.output and r.exit_code == 1
+    r = run("inputs", "resnet")
+    assert r.exit_code == 1 and "did you mean 'resnet50'" in r.output
+
+
+@pytest.mark.parametrize("args", [["relu"], ["relu", "flatten"], ["conv2d 4 k3"],
+                                  ["lenet5"]])
+def test_a_layer_type_alone_is_still_an_inline_layer(args):
+    r = run("model", *args, "--input", "1x32x32", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["layers"]
