@@ -377,3 +377,21 @@ def test_a_layer_type_alone_is_still_an_inline_layer(args):
     r = run("model", *args, "--input", "1x32x32", "--format", "json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["layers"]
+
+
+@pytest.mark.parametrize("args", [
+    ["model", "lenet5"], ["model", "resnet18", "--depth", "1"], ["conv", "--w", "9", "--f", "3"],
+    ["conv", "--w", "9", "--f", "3", "--c", "2", "--k", "4", "--explain"],
+    ["pool", "--w", "9", "--f", "3"], ["check", "specs/lenet5.yaml"],
+    ["solve", "--w", "224", "--f", "3", "--out", "112"],
+    ["inputs", "lenet5", "--range", "28", "30"], ["zoo"]])
+def test_every_json_document_opens_with_its_format_version(args, monkeypatch):
+    from cnnshape.result import FORMAT_VERSION
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert isinstance(d, dict) and next(iter(d)) == "format_version"
+    assert d["format_version"] == FORMAT_VERSION == 1
+    if args[0] == "zoo":
+        assert "lenet5" in [n["name"] for n in d["networks"]]
