@@ -395,3 +395,28 @@ def test_every_json_document_opens_with_its_format_version(args, monkeypatch):
     assert d["format_version"] == FORMAT_VERSION == 1
     if args[0] == "zoo":
         assert "lenet5" in [n["name"] for n in d["networks"]]
+
+
+def test_torch_buffers_hold_one_num_batches_tracked_per_batchnorm_beyond_ours():
+    """The conventions' claim, measured: non_trainable_params is torch's buffers minus one
+    num_batches_tracked (a single int64) per BatchNorm that tracks running statistics."""
+    torch = pytest.importorskip("torch", reason="torch absent: pip install '.[conformance]'")
+    nn = torch.nn
+    layers = ["conv2d 8 k3 p1", "batchnorm2d", "relu", "conv2d 8 k3 p1", "batchnorm",
+              "batchnorm affine=false", "batchnorm track_running_stats=false", "flatten",
+              "linear 10", "batchnorm1d"]
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                      nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8),
+                      nn.BatchNorm2d(8, affine=False),
+                      nn.BatchNorm2d(8, track_running_stats=False), nn.Flatten(),
+                      nn.Linear(8 * 6 * 6, 10), nn.BatchNorm1d(10))
+    r = cnnshape.analyze({"input": [3, 6, 6], "layers": layers})
+    tracked = [b for name, b in m.named_buffers() if name.endswith("num_batches_tracked")]
+    assert len(tracked) == 4 and all(b.numel() == 1 for b in tracked)
+    buffers = sum(b.numel() for b in m.buffers())
+    assert buffers - r.totals.non_trainable_params == len(tracked)
+    assert sum(p.numel() for p in m.parameters()) == r.totals.params
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text().split("## Conventions", 1)[1]
+    spec_doc = (root / "docs" / "spec.md").read_text().split("## Counting conventions", 1)[1]
+    assert "num_batches_tracked" in readme and "num_batches_tracked" in spec_doc
