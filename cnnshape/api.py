@@ -116,11 +116,39 @@ def load(args, input_shape=None):
                                         f"model takes one spec, got {len(args)} arguments",
                                         "run cnnshape check for several specs; layers "
                                         "written inline need --input CxHxW first")])
-        raise SpecError([Diagnostic("<command line>", 0, 0, "CS000", "error",
-                                    f"no spec file or zoo network named {args[0]!r}",
-                                    "give a YAML file, a name from 'cnnshape zoo', or "
-                                    "--input CxHxW followed by inline layers")])
+        raise _no_such_spec(args[0], "or --input CxHxW followed by inline layers")
+    if len(args) == 1 and _bare_word(args[0]):
+        # one word that is no file, no zoo name and no layer type was meant as a spec:
+        # 'unknown layer type' would send the reader the wrong way
+        raise _no_such_spec(args[0], "or a layer type written inline")
     return inline_spec(args, input_shape)
+
+
+def _bare_word(arg: str) -> bool:
+    """A word that cannot be an inline layer: no fields, and no layer type of that name."""
+    from .layers import all_kinds
+    return (isinstance(arg, str) and arg.strip() != "" and len(arg.split()) == 1
+            and "=" not in arg and arg.strip() not in all_kinds())
+
+
+def _no_such_spec(name: str, alternative: str):
+    """SpecError: no spec file or zoo network has this name; the nearest zoo names."""
+    from difflib import get_close_matches
+
+    from .diagnostics import Diagnostic, SpecError
+    names = zoo_names()
+    close = [repr(n) for n in get_close_matches(str(name), names, n=3, cutoff=0.6)]
+    if "inline" in alternative:  # a misspelt layer type is as likely
+        from .layers import all_kinds
+        close += [f"the layer type {n!r}" for n in
+                  get_close_matches(str(name), list(all_kinds()), n=2, cutoff=0.6)]
+    if close:
+        nearest = "did you mean " + " or ".join(close) + "? "
+    else:  # nothing alike: the zoo is short enough to list
+        nearest = "the zoo has " + ", ".join(names[:12]) + (", ..." if names[12:] else "") + "; "
+    hint = nearest + f"give a YAML file, a name from 'cnnshape zoo', {alternative}"
+    return SpecError([Diagnostic("<command line>", 1, 1, "CS000", "error",
+                                 f"no spec file or zoo network is named {str(name)!r}", hint)])
 
 
 def zoo_entries() -> list[tuple[str, str, str]]:

@@ -46,11 +46,14 @@ def format_text(diagnostics) -> str:
 
 
 def format_json(diagnostics, summary: dict | None = None) -> str:
-    """A list of diagnostics; with ``summary``, {"summary": ..., "diagnostics": [...]}."""
+    """A list of diagnostics; with ``summary``, the document ``check`` prints:
+    {"format_version": ..., "summary": ..., "diagnostics": [...]}."""
     import json
+
+    from .result import FORMAT_VERSION
     items = [d.to_dict() for d in diagnostics]
-    return json.dumps(items if summary is None else {"summary": summary, "diagnostics": items},
-                      indent=2)
+    return json.dumps(items if summary is None else {
+        "format_version": FORMAT_VERSION, "summary": summary, "diagnostics": items}, indent=2)
 
 
 def summary(diagnostics, files: int) -> dict:

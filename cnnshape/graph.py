@@ -109,6 +109,7 @@ def propagate(spec):
                                        f"{nodes[index].name}: output shape is {list(got)}, "
                                        f"expected {list(want)}", "the layers before it changed, "
                                        "or the expectation is out of date"))
+    warnings += _unused(spec)
     totals = Totals(*totals)
     output = shapes[-1] if nodes else spec.input_shape
     if complete:
@@ -117,6 +118,28 @@ def propagate(spec):
         raise SpecError(problems + warnings)
     return Result(spec.name, spec.input_shape, output, tuple(rows), _group_rows(spec, rows),
                   totals, path, spec.description, spec.source, tuple(sorted(warnings)))
+
+
+def _unused(spec) -> list:
+    """A layer whose output nothing reads (the last, the network's output, aside): usually a
+    forgotten merge, since only the last layer reaches the result.  One pass."""
+    from .diagnostics import Diagnostic
+    nodes = spec.nodes
+    used = bytearray(len(nodes))
+    for node in nodes:
+        for j in node.inputs:
+            if j >= 0:
+                used[j] = 1
+    out = []
+    for i in range(len(nodes) - 1):
+        if not used[i]:
+            node = nodes[i]
+            where = f" ({node.context})" if node.context else ""
+            out.append(Diagnostic(spec.path, node.line, node.column, "CS304", "warning",
+                                  f"nothing uses the output of {node.name!r}{where}",
+                                  "merge it (add/concat) or remove it; only the last layer "
+                                  "is the network's output"))
+    return out
 
 
 def _model_expectations(spec, output, totals) -> list:

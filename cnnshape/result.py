@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 from .report import FLOPS_PER_MAC  # plain data too; defined once
 
+#: The version of every JSON document cnnshape prints (model, conv, pool, check, solve,
+#: inputs, zoo), its first key ``format_version``.  Adding a key keeps it; removing or
+#: renaming a key, or changing a value's type, meaning or the document's layout, bumps it.
+#: docs/spec.md ("The JSON output") is the contract.
+FORMAT_VERSION = 1
+
 
 @dataclass(frozen=True, slots=True)
 class LayerResult:
@@ -134,7 +140,8 @@ class Result:
         return tuple(sorted(shown, key=lambda r: (r.index, not r.group)))
 
     def to_dict(self, depth: int | None = None) -> dict:
-        return {"name": self.name, "input_shape": list(self.input_shape),
+        return {"format_version": FORMAT_VERSION, "name": self.name,
+                "input_shape": list(self.input_shape),
                 "output_shape": list(self.output_shape),
                 "layers": [r.to_dict() for r in self.rows(depth)],
                 "totals": self.totals.to_dict()}

@@ -29,6 +29,9 @@ TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expec
 RESERVED = ("type", "name", "inputs", "expect")
 SHORT = {"k": "kernel_size", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
 SHORT_OF = {v: k for k, v in SHORT.items()}
+#: A shorthand is exactly a letter and a value, one per axis (k3, s2, p1x2, k3,5): a name
+#: such as s1a or k3_reduce is a bare value, not a stride or a kernel.
+SHORTHAND = re.compile(r"[kspdg]\d+(?:[x,]\d+)*")
 MODEL_EXPECT = ("output_shape", "params", "max_params", "non_trainable_params", "macs",
                 "max_macs")
 
@@ -362,6 +365,9 @@ class Expander:
         self.active: list[str] = []
         self.seen: set = set()
         self.expects: list = []
+        #: every layer and block instance by the full name the output shows
+        #: (``half1.first``), so a later layer can name a layer inside a block
+        self.full: dict[str, int] = {}
         from .layers import Problems, all_kinds
         self.kinds, self.Problems = all_kinds(), Problems
 
@@ -644,7 +650,7 @@ class Expander:
             if "=" in tok:
                 key, _, value = tok.partition("=")
                 target = extra if key in ("name", "inputs", "expect") else fields
-            elif tok[0] in SHORT and len(tok) > 1 and tok[1].isdigit():
+            elif SHORTHAND.fullmatch(tok):
                 key, value, target = SHORT[tok[0]], tok[1:], fields
             else:  # a bare value: the primary field, or a block's next argument
                 fields.setdefault("$positional", []).append(_scalar(tok))
@@ -731,6 +737,7 @@ class Expander:
                                scope.context))
         if name is not None:
             scope.names[name.rsplit(".", 1)[-1]] = index
+            self.full[name] = index
         self.layer_expect(extra, positions, pos, scope, index)
         return index
 
@@ -779,16 +786,30 @@ class Expander:
             return None
         out = []
         for r in refs:
-            found = prev if r == "previous" else scope.lookup(r)
+            if r == "previous":
+                found = prev
+            elif "." in r:  # a layer inside a block or branch, by the name the output shows
+                found = scope.lookup_path(r, self.full)
+            else:
+                found = scope.lookup(r)
             if found is not None:
                 out.append(found)
             else:
                 self.error(pos, "CS021", f"no earlier layer is named {r!r}",
-                           (_suggest(r, scope.visible()) or "inputs name layers above this one, "
-                            "'input' or 'previous'; so a cycle cannot be written"),
-                           scope.context)
+                           self.reference_hint(r, scope), scope.context)
                 return None
         return tuple(out)
+
+    def reference_hint(self, r, scope) -> str:
+        """The nearest names this layer could use; only on the error path."""
+        if "." not in r:
+            return (_suggest(r, scope.visible()) or "inputs name layers above this one, "
+                    "'input' or 'previous'; so a cycle cannot be written")
+        # the full names under the same block, as the output shows them
+        head = r.rsplit(".", 1)[0] + "."
+        names = [n for n in self.full if head in n] or list(self.full)[-1000:]
+        return (_suggest(r, names) or "a layer inside a block is named as the output shows "
+                "it (half1.conv1), and only once the block stands above this layer")
 
     def group(self, name, type_, pos, scope):
         gid = len(self.groups)
@@ -849,6 +870,7 @@ class Expander:
         last = self.sequence(body, inner, inputs[0])
         self.active.pop()
         scope.names[name.rsplit(".", 1)[-1]] = last
+        self.full[name] = last
         self.layer_expect(extra, positions, pos, scope, last)
         return last
 
@@ -908,6 +930,7 @@ class Expander:
         self.nodes.append(Node(name, layer_kind(kind)(), tuple(ends), pos[0], pos[1], {},
                                scope.groups + (gid,), scope.context))
         scope.names[name.rsplit(".", 1)[-1]] = index
+        self.full[name] = index
         self.layer_expect(extra, {}, pos, scope, index)
         return index
 
@@ -940,6 +963,17 @@ class Scope:
         while scope is not None:
             if name in scope.names:
                 return scope.names[name]
+            scope = scope.parent
+        return None
+
+    def lookup_path(self, name: str, full: dict):
+        """``half1.first``: the full name of an earlier layer inside a block or branch,
+        relative to this scope or the ones around it (as ``lookup``)."""
+        scope = self
+        while scope is not None:
+            found = full.get(scope.prefix + name)
+            if found is not None:
+                return found
             scope = scope.parent
         return None
 

@@ -264,3 +264,145 @@ def test_totals_are_the_sums_of_the_layers(layers, channels, size):
     # each layer's input is the previous layer's output
     for a, b in zip(r.layers, r.layers[1:]):
         assert b.input_shapes == (a.output_shape,)
+
+
+# --- defects found while writing real networks (issue 11) ----------------------------------
+
+def test_a_name_that_looks_like_a_shorthand_is_a_block_argument():
+    """s1a is a layer's name, not stride '1a'; s2b is the block's first argument, not its s."""
+    spec = {"input": [8, 8, 8], "blocks": {
+        "join": {"params": ["skip"], "layers": [{"type": "add", "inputs": ["input", "$skip"]}]},
+        "join_s": {"params": ["skip", {"s": 2}], "layers": [
+            "conv2d 8 k1 s$s", {"type": "add", "inputs": ["previous", "$skip"]}]}},
+        "layers": ["conv2d 8 k3 p1 name=s1a", "join s1a",
+                   "conv2d 8 k3 p1 name=s2b", "join_s s2b 1"]}
+    r = cnnshape.analyze(spec)
+    assert rows(r)["join1.add1"].inputs == ("s1a", "s1a")
+    assert rows(r)["join_s1.add1"].inputs == ("join_s1.conv1", "s2b")
+    assert rows(r)["join_s1.conv1"].output_shape == (8, 8, 8)  # s=1, given second
+
+
+@pytest.mark.parametrize("token,field,value", [
+    ("k3", "kernel_size", (3, 3)), ("s2", "stride", (2, 2)), ("p1x2", "padding", (1, 2)),
+    ("d2", "dilation", (2, 2)), ("k3,5", "kernel_size", (3, 5))])
+def test_shorthands_are_exactly_their_pattern(token, field, value):
+    layer = cnnshape.analyze({"input": [4, 16, 16], "layers": [f"conv2d 4 {token}"
+                              + ("" if field == "kernel_size" else " k1")]}).layers[0]
+    assert layer.output_shape[0] == 4
+    from cnnshape.spec import inline_spec
+    node = inline_spec([f"conv2d 4 {token}" + ("" if field == "kernel_size" else " k1")],
+                       (4, 16, 16)).nodes[0]
+    got = getattr(node.layer, field)
+    assert tuple(v if isinstance(v, int) else v[0] for v in got) == value
+
+
+def test_a_word_after_a_shorthand_letter_is_not_a_shorthand():
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze({"input": [4, 16, 16], "layers": ["conv2d 4 k3a"]})
+    assert "cannot place [4, 'k3a']" in str(e.value)
+
+
+HALVES = {"half": {"layers": ["conv2d 8 k3 p1 name=first", "relu"]},
+          "stage": {"layers": ["half", "half",
+                               {"type": "concat", "inputs": ["half1.first", "previous"]}]}}
+
+
+def test_a_layer_inside_a_block_is_named_as_the_output_shows_it():
+    spec = {"input": [3, 8, 8], "blocks": HALVES, "layers": [
+        "half", "half", {"type": "concat", "inputs": ["half1.first", "half2"]},
+        "stage", {"type": "concat", "inputs": ["stage1.half2.first", "stage1"]},
+        {"add": [["conv2d 24 k1"], []]},
+        {"type": "concat", "inputs": ["add1.branch1.conv1", "previous"]}]}
+    r = rows(cnnshape.analyze(spec))
+    assert r["concat1"].inputs == ("half1.first", "half2.relu1")
+    assert r["stage1.concat1"].inputs == ("stage1.half1.first", "stage1.half2.relu1")
+    assert r["concat2"].inputs == ("stage1.half2.first", "stage1.concat1")
+    assert r["concat3"].inputs == ("add1.branch1.conv1", "add1")
+
+
+def test_an_unknown_inner_name_suggests_the_names_the_output_shows():
+    spec = {"input": [3, 8, 8], "blocks": HALVES, "layers": [
+        "half", {"type": "concat", "inputs": ["half1.frist", "previous"]}]}
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(spec)
+    assert "no earlier layer is named 'half1.frist' (did you mean 'half1.first'" in str(e.value)
+    spec["layers"][1] = {"type": "concat", "inputs": ["half2.first", "previous"]}
+    with pytest.raises(cnnshape.SpecError) as e:  # not used yet: a reference points upwards
+        cnnshape.analyze(spec)
+    assert "no earlier layer is named 'half2.first'" in str(e.value)
+
+
+@pytest.mark.parametrize("shape", [[16, 8], [16, 8, 8], [16, 4, 8, 8]])
+def test_add_of_a_channel_gate_does_not_suggest_a_projection(shape):
+    spec = {"input": shape, "layers": [{"add": [[], ["global_avgpool", "sigmoid"]]}]}
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(spec)
+    gate = [16] + [1] * (len(shape) - 1)
+    assert (f"({'a ' + str(gate)} path looks like a channel gate (squeeze-and-excitation), "
+            f"which multiplies the {shape} map") in str(e.value)
+    assert "projection" not in str(e.value)
+
+
+def test_a_name_that_is_no_file_and_no_zoo_network_says_so():
+    r = run("model", "efficientnet_b0", "--input", "3x224x224")
+    assert r.exit_code == 1
+    assert r.output.startswith("<command line>:1:1: error [CS000] no spec file or zoo network "
+                               "is named 'efficientnet_b0' (the zoo has alexnet, googlenet,")
+    assert "unknown layer type" not in r.output
+    r = run("model", "resnet", "--input", "3x224x224")
+    assert "is named 'resnet' (did you mean 'resnet50' or 'resnet18'" in r.output
+    r = run("model", "rellu", "--input", "3x8x8")
+    assert "did you mean the layer type 'relu'" in r.output and r.exit_code == 1
+    r = run("inputs", "resnet")
+    assert r.exit_code == 1 and "did you mean 'resnet50'" in r.output
+
+
+@pytest.mark.parametrize("args", [["relu"], ["relu", "flatten"], ["conv2d 4 k3"],
+                                  ["lenet5"]])
+def test_a_layer_type_alone_is_still_an_inline_layer(args):
+    r = run("model", *args, "--input", "1x32x32", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["layers"]
+
+
+@pytest.mark.parametrize("args", [
+    ["model", "lenet5"], ["model", "resnet18", "--depth", "1"], ["conv", "--w", "9", "--f", "3"],
+    ["conv", "--w", "9", "--f", "3", "--c", "2", "--k", "4", "--explain"],
+    ["pool", "--w", "9", "--f", "3"], ["check", "specs/lenet5.yaml"],
+    ["solve", "--w", "224", "--f", "3", "--out", "112"],
+    ["inputs", "lenet5", "--range", "28", "30"], ["zoo"]])
+def test_every_json_document_opens_with_its_format_version(args, monkeypatch):
+    from cnnshape.result import FORMAT_VERSION
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert isinstance(d, dict) and next(iter(d)) == "format_version"
+    assert d["format_version"] == FORMAT_VERSION == 1
+    if args[0] == "zoo":
+        assert "lenet5" in [n["name"] for n in d["networks"]]
+
+
+def test_torch_buffers_hold_one_num_batches_tracked_per_batchnorm_beyond_ours():
+    """The conventions' claim, measured: non_trainable_params is torch's buffers minus one
+    num_batches_tracked (a single int64) per BatchNorm that tracks running statistics."""
+    torch = pytest.importorskip("torch", reason="torch absent: pip install '.[conformance]'")
+    nn = torch.nn
+    layers = ["conv2d 8 k3 p1", "batchnorm2d", "relu", "conv2d 8 k3 p1", "batchnorm",
+              "batchnorm affine=false", "batchnorm track_running_stats=false", "flatten",
+              "linear 10", "batchnorm1d"]
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                      nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8),
+                      nn.BatchNorm2d(8, affine=False),
+                      nn.BatchNorm2d(8, track_running_stats=False), nn.Flatten(),
+                      nn.Linear(8 * 6 * 6, 10), nn.BatchNorm1d(10))
+    r = cnnshape.analyze({"input": [3, 6, 6], "layers": layers})
+    tracked = [b for name, b in m.named_buffers() if name.endswith("num_batches_tracked")]
+    assert len(tracked) == 4 and all(b.numel() == 1 for b in tracked)
+    buffers = sum(b.numel() for b in m.buffers())
+    assert buffers - r.totals.non_trainable_params == len(tracked)
+    assert sum(p.numel() for p in m.parameters()) == r.totals.params
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text().split("## Conventions", 1)[1]
+    spec_doc = (root / "docs" / "spec.md").read_text().split("## Counting conventions", 1)[1]
+    assert "num_batches_tracked" in readme and "num_batches_tracked" in spec_doc

@@ -83,8 +83,8 @@ class Add(Layer):
     def output_shape(self, xs: tuple[Shape, ...]) -> Shape:
         if len(set(xs)) > 1:
             raise Problem("CS210", f"add: the paths have different shapes: {_shapes(xs)}",
-                          "give the shortcut a projection (a 1x1 conv with the same stride "
-                          "and out_channels) so the shapes match")
+                          _gate_hint(xs) or "give the shortcut a projection (a 1x1 conv with "
+                          "the same stride and out_channels) so the shapes match")
         return xs[0]
 
     def receptive_many(self, xs, rfs):
@@ -92,3 +92,16 @@ class Add(Layer):
 
     def cost(self, x, y) -> Cost:
         return Cost()
+
+
+def _gate_hint(xs) -> str:
+    """A [C, 1, 1] path beside a [C, H, W] one is a channel gate (squeeze-and-excitation)
+    far more often than a shortcut: a projection would be the wrong advice."""
+    for g in xs:
+        maps = [x for x in xs if x != g]
+        if (len(g) > 1 and all(v == 1 for v in g[1:]) and maps
+                and all(len(x) == len(g) and x[0] == g[0] for x in maps)):
+            return (f"a {list(g)} path looks like a channel gate (squeeze-and-excitation), "
+                    f"which multiplies the {list(maps[0])} map rather than adding to it; add "
+                    "never broadcasts, and cnnshape has no multiplying merge yet")
+    return ""

@@ -45,7 +45,9 @@ def render_layer(report, fmt: str = "table", *, explain: bool = False, color: bo
 
 def render_zoo(entries, fmt: str = "table") -> str:
     if fmt == "json":
-        from .json import dumps
-        return dumps([{"name": n, "description": d, "source": s} for n, d, s in entries])
+        from .json import dumps, versioned
+        # a document is an object, so that it can carry its version: the list is "networks"
+        return dumps(versioned({"networks": [{"name": n, "description": d, "source": s}
+                                             for n, d, s in entries]}))
     width = max(len(n) for n, _, _ in entries)
     return "\n".join(f"{n:<{width}}  {d}\n{'':<{width}}  source: {s}" for n, d, s in entries)

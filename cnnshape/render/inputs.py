@@ -1,5 +1,5 @@
 """The accepted input sizes, summarised as a person says them, and as JSON."""
-from .json import dumps
+from .json import dumps, versioned
 
 LIMIT = 10
 
@@ -46,4 +46,4 @@ def inputs_json(scans) -> str:
     the top level, as the one answer."""
     out = dict(scans[0].to_dict()) if len(scans) == 1 else {}
     out["axes"] = [s.to_dict() for s in scans]
-    return dumps(out)
+    return dumps(versioned(out))

@@ -79,8 +79,14 @@ def _list(items, indent: str) -> str:
     return "[\n" + ",\n".join(indent + "  " + _compact(x) for x in items) + "\n" + indent + "]"
 
 
+def versioned(d: dict) -> dict:
+    """``d`` as a document: ``format_version`` first (see result.FORMAT_VERSION)."""
+    from ..result import FORMAT_VERSION
+    return {"format_version": FORMAT_VERSION, **d}
+
+
 def layer_json(report, explain: bool = False) -> str:
-    d = report.to_dict()
+    d = versioned(report.to_dict())
     if explain:
         from .explain import explain_text
         d["explain"] = explain_text(report).splitlines()

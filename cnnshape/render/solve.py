@@ -1,5 +1,5 @@
 """The solver's answers as text and JSON; the first answer also as PyTorch and TF code."""
-from .json import dumps
+from .json import dumps, versioned
 
 LIMIT = 12
 
@@ -82,11 +82,11 @@ def solve_text(answers, dims: int, show_all: bool = False) -> str:
 
 
 def solve_json(answers, dims: int) -> str:
-    """{"axes": [{"solutions": [...]}, one per spatial axis], and "solutions" when every
-    axis asks the same (then the list answers for each of them)."""
+    """{"format_version", "axes": [{"solutions": [...]}, one per spatial axis]}, and
+    "solutions" when every axis asks the same (then the list answers for each of them)."""
     def one(a):
         return [s.to_dict(a.transposed) for s in a.solutions]
     axes = [one(a) for a in answers] * (dims if len(answers) == 1 else 1)
     out = {"solutions": axes[0]} if len(answers) == 1 else {}
     out["axes"] = [{"solutions": sols} for sols in axes]
-    return dumps(out)
+    return dumps(versioned(out))
