@@ -364,7 +364,7 @@ def zoo(fmt):
     """
     from .api import zoo_entries
     from .render import render_zoo
-    click.echo(render_zoo(zoo_entries(), fmt))
+    click.echo(render_zoo(zoo_entries(), fmt, _width()))
 
 
 @main.command()

@@ -358,3 +358,27 @@ def test_markdown_escapes_layer_names():
     from cnnshape.render import render_model
     r = cnnshape.analyze({"input": [1, 8, 8], "layers": [{"type": "relu", "name": "_gate_"}]})
     assert render_model(r, "markdown").split("\n")[4].startswith(r"| 1 | \_gate\_ | relu |")
+
+
+# the other terminal outputs ----------------------------------------------------------------
+
+@pytest.mark.parametrize("columns", [20, 32, 60])
+def test_the_conv_card_fits_or_becomes_lines(columns):
+    """The framed card needs ~30 columns; narrower, rich squeezed it and cut values."""
+    args = ["conv", "--w", "256", "--f", "12", "--s", "4", "--p", "2", "--c", "3", "--k", "96"]
+    text = run_in_pty(args, columns, env={"TERM": "dumb"})
+    assert all(len(line) <= columns for line in text.split("\n"))
+    flat = " " + re.sub(r"[\s│┃|:]+", " ", text) + " "
+    truth = json.loads(run_piped([*args, "--format", "json"], {}))
+    for key in ("params", "connections", "neurons", "macs", "flops"):
+        assert f" {truth[key]:,} " in flat, key
+    for key in ("input_shape", "output_shape"):
+        assert " " + "x".join(map(str, truth[key])) + " " in flat, key
+
+
+@pytest.mark.parametrize("columns", [20, 40])
+def test_the_zoo_listing_never_splits_a_number(columns):
+    text = run_in_pty(["zoo"], columns, env={"TERM": "dumb"})
+    numbers = re.findall(r"\d[\d,]*\d", text)
+    assert "61,706" in numbers and "60,000" in numbers  # lenet5's and lenet5_1998's descriptions
+    assert all(len(line) <= columns or " " not in line.strip() for line in text.split("\n"))

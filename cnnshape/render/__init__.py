@@ -43,11 +43,21 @@ def render_layer(report, fmt: str = "table", *, explain: bool = False, color: bo
     return (explain_text(report) + "\n\n" + text) if explain else text
 
 
-def render_zoo(entries, fmt: str = "table") -> str:
+def render_zoo(entries, fmt: str = "table", width: int | None = None) -> str:
     if fmt == "json":
         from .json import dumps, versioned
         # a document is an object, so that it can carry its version: the list is "networks"
         return dumps(versioned({"networks": [{"name": n, "description": d, "source": s}
                                              for n, d, s in entries]}))
-    width = max(len(n) for n, _, _ in entries)
-    return "\n".join(f"{n:<{width}}  {d}\n{'':<{width}}  source: {s}" for n, d, s in entries)
+    from .table import flow
+    names = max(len(n) for n, _, _ in entries)
+    indent = " " * (names + 2)
+    narrow = width is not None and width < names + 2 + 20  # no room for a column of text
+    indent = "  " if narrow else indent
+    lines = []
+    for n, d, s in entries:
+        # words flow within the width: a number such as 61,706 is never split
+        lines += [n] if narrow else []
+        lines += flow(d.split(" "), width, indent, indent if narrow else f"{n:<{names}}  ")
+        lines += flow(["source:", *s.split(" ")], width, indent, indent)
+    return "\n".join(lines)
