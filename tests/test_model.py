@@ -1,7 +1,6 @@
 """Specs, the engine and the model command: worked examples, papers' figures, composition,
 the library API, and the CLI's formats."""
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -178,64 +177,6 @@ def test_zoo_lists_every_net():
     for name in ("lenet5", "lenet5_1998", "simpleconvnet", "alexnet", "vgg16", "nin",
                  "googlenet", "resnet18", "resnet50", "mobilenet_v2"):
         assert name in out
-
-
-def _validator():
-    jsonschema = pytest.importorskip("jsonschema", reason="pip install '.[test]'")
-    schema = json.loads(run("schema").output)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
-def _spec_texts():
-    import re
-    root = Path(__file__).parent.parent
-    texts = {p.name: p.read_text() for p in sorted((root / "specs").glob("*.yaml"))}
-    texts.update({f"docs/{p.name}": p.read_text()
-                  for p in sorted((root / "docs").glob("*.yaml"))})
-    doc = (root / "docs" / "spec.md").read_text()
-    texts.update({f"spec.md#{i}": t for i, t in
-                  enumerate(re.findall(r"```yaml\n(.*?)```", doc, re.S))})
-    return texts
-
-
-@pytest.mark.parametrize("name,text", sorted(_spec_texts().items()))
-def test_schema_accepts_every_zoo_and_documented_spec(name, text):
-    import yaml
-    errors = [f"{list(e.absolute_path)}: {e.message[:200]}"
-              for e in _validator().iter_errors(yaml.safe_load(text))]
-    assert errors == []
-
-
-@pytest.mark.parametrize("fault,layer", [
-    ("misspelt field", {"type": "conv2d", "out_channels": 4, "kernal_size": 3}),
-    ("unknown type", {"type": "maxpol2d", "kernel_size": 2}),
-    ("bool for an int", {"type": "conv2d", "out_channels": True, "kernel_size": 3}),
-    ("float for an int", {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "stride": 1.5}),
-    ("missing field", {"type": "conv2d", "out_channels": 4}),
-    ("negative padding", {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": -1}),
-    ("misspelt keyed field", {"conv2d": {"out_channels": 4, "kernal_size": 3}}),
-    ("zero repeat", {"repeat": 0, "layers": ["relu"]}),
-    ("one branch", {"concat": [["relu"]]}),
-    ("a number", 3),
-])
-def test_schema_rejects_what_the_editor_can_see(fault, layer):
-    spec = {"input": [1, 28, 28], "layers": [layer]}
-    assert list(_validator().iter_errors(spec)), fault
-    with pytest.raises(cnnshape.SpecError):  # and cnnshape agrees
-        cnnshape.analyze(spec)
-
-
-@pytest.mark.parametrize("spec", [
-    {"input": [1, 28, 28], "layers": ["relu"], "expect": {"params": -1}},
-    {"input": [1, 28, 28], "layers": ["relu"], "expect": {"max_param": 5}},
-    {"input": [1, 28, 28], "layers": ["relu"], "inptu": 1},
-    {"input": [0, 28, 28], "layers": ["relu"]},
-])
-def test_schema_rejects_bad_top_level_keys(spec):
-    assert list(_validator().iter_errors(spec))
-    with pytest.raises(cnnshape.SpecError):
-        cnnshape.analyze(spec)
 
 
 from hypothesis import given, settings  # noqa: E402
