@@ -1,6 +1,7 @@
 """Specs, the engine and the model command: worked examples, papers' figures, composition,
 the library API, and the CLI's formats."""
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
