@@ -307,6 +307,8 @@ def row_pattern(r) -> str:
 
 
 @browser
+@pytest.mark.skipif(shutil.which("pdftotext") is None,
+                    reason="poppler-utils absent: apt-get install poppler-utils")
 def test_every_zoo_net_prints_whole_on_letter_and_a4(tmp_path):
     """resnet50 lost its last column on Letter and googlenet its 'eff. padding', and a long
     drawing printed as a strip with 0.4pt text.  Every net, on both papers: every header,

@@ -21,11 +21,12 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
 table{border-collapse:collapse;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #d0d7de}
 th{background:#f6f8fa;text-align:left;white-space:nowrap;position:sticky;top:0;z-index:1;
 box-shadow:inset 0 -1px #d0d7de}
-th button{all:inherit;cursor:pointer;padding:0}th button:focus-visible{outline:2px solid #0969da;
+th button{font:inherit;color:inherit;background:none;border:0;padding:0;margin:0;
+text-align:inherit;cursor:pointer}th button:focus-visible{outline:2px solid #0969da;
 outline-offset:2px}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
-td.n{text-align:right;font-variant-numeric:tabular-nums}td.n,td.s{white-space:nowrap}
+td{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .problems li.error{color:#cf222e}.problems li.warning{color:#9a6700}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{font-weight:bold}
 @page{margin:12mm}
@@ -35,7 +36,8 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{font-weig
 margin:0 0 6px}.print-figure p{margin:0 0 6px;color:#57606a;font-size:8pt}
 table{font-size:7pt;width:100%}th,td{padding:1px 3px;vertical-align:top}
 th{position:static;white-space:normal;box-shadow:none}
-td{overflow-wrap:anywhere}td.n,td.s{overflow-wrap:normal}tr{break-inside:avoid}}
+td{white-space:normal;overflow-wrap:anywhere}td.n,td.s{white-space:nowrap;
+overflow-wrap:normal}tr{break-inside:avoid}}
 """
 
 # sort a column by its cells' data-v (numbers) or text; a click toggles the direction.  The
@@ -72,7 +74,8 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
                    r.macs]
         cells = [f'<td class="n" data-v="{numbers[0]}">{numbers[0]}</td>',
                  f"<td>{_breakable(r.name)}</td>", f"<td>{escape(type_label(r))}</td>",
-                 f'<td class="s" data-v="{_volume(r.output_shape)}">{escape(shape(r.output_shape))}</td>']
+                 f'<td class="s" data-v="{_volume(r.output_shape)}">'
+                 f'{escape(shape(r.output_shape))}</td>']
         cells += [f'<td class="n" data-v="{v}">{v:,}</td>' for v in numbers[1:]]
         cells += [f'<td class="n" data-v="{_field_key(r, i)}">{escape(c)}</td>'
                   for i, c in enumerate(field_cells(r))]
