@@ -30,6 +30,9 @@ class Sizes(click.ParamType):
     def __init__(self, low: int | None = None):
         self.low = low
 
+    def get_metavar(self, param, ctx=None):
+        return self.name  # as written: click would print N[XN...]
+
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
@@ -93,11 +96,66 @@ class InputShape(Sizes):
         return parts
 
 
+class Whole(click.ParamType):
+    """A whole number in [low, high], checked like click.IntRange, but the help shows N,
+    not ``[1<=x<=2147483647]``: the range is named in the error, where it helps."""
+    name = "N"
+
+    def __init__(self, low: int = 1, high: int = MAX_INT):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{number} is out of range: give a whole number from {self.low} to "
+                      f"{self.high}", param, ctx)
+        return number
+
+
+class Format(click.Choice):
+    """One ``--format`` vocabulary for every command: ``text`` for people (the default),
+    ``json`` for programs, and a command's own extras.  ``names`` maps each shown name to
+    the renderer's; ``table``, the older name of ``text``, is still accepted."""
+
+    def __init__(self, names: dict[str, str], aliases: dict[str, str] | None = None):
+        super().__init__(list(names), case_sensitive=False)
+        self.names = names
+        self.aliases = {"table": "text"} if aliases is None else aliases
+
+    def convert(self, value, param, ctx):
+        if value in self.names.values() and value not in self.names:
+            return value  # the default, already converted
+        value = self.aliases.get(str(value).lower(), value)
+        return self.names[super().convert(value, param, ctx)]
+
+
+def complete_spec(ctx, param, incomplete):
+    """SPEC completes to zoo names and to files: the shell lists the files itself."""
+    from click.shell_completion import CompletionItem
+    from .api import zoo_names
+    names = [CompletionItem(n) for n in zoo_names() if n.startswith(incomplete)]
+    return [CompletionItem(incomplete, type="file"), *names]
+
+
+def complete_path(ctx, param, incomplete):
+    """Files and folders, completed by the shell itself."""
+    from click.shell_completion import CompletionItem
+    return [CompletionItem(incomplete, type="file")]
+
+
 SIZES, PAD, SHAPE, EXTENT = Sizes(), Pad(), InputShape(), Sizes(low=1)
+COUNT = Whole(1, MAX_INT)
+FORMAT_HELP = "Output format (docs/cli.md, Formats)."
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cnnshape")
+@click.group(name="cnnshape", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cnnshape", help="Show the version and exit.")
 def main():
     """What every layer of a CNN outputs, and what it costs."""
 
@@ -231,39 +289,45 @@ def _report_errors(func):
     return wrapper
 
 
-def window_options(func):
-    for option in reversed([
-        click.option("--w", "w", type=EXTENT, required=True,
-                     help="Input size W: 256, or one per axis (480x640, 16x112x112)."),
-        click.option("--f", "f", type=SIZES, required=True, help="Kernel size F, or one per axis."),
-        click.option("--p", "p", type=PAD, default="0", show_default=True,
-                     help="Padding P: N, per axis NxN, begin:end per axis, same, valid, full."),
-        click.option("--d", "d", type=SIZES, default="1", show_default=True,
-                     help="Dilation D."),
-        click.option("--c", "c", type=click.IntRange(1, MAX_INT), help="Input channels C."),
-        click.option("--dims", type=click.IntRange(1, 3),
-                     help="Spatial axes: 1, 2 or 3  [default: from per-axis values, else 2]"),
-        click.option("--explain", is_flag=True,
-                     help="Show the formula with your numbers, step by step."),
-    ]):
-        func = option(func)
-    return func
+# conv and pool share these; each command lists them in the order the formula reads:
+# W, F, S, P, D, then channels and filters, then the layer's kind, then the output.
+W = click.option("--w", "w", type=EXTENT, required=True,
+                 help="Input size W: 256, or one per axis (480x640, 16x112x112).")
+F = click.option("--f", "f", type=SIZES, required=True, help="Kernel size F, or one per axis.")
+P = click.option("--p", "p", type=PAD, default="0", show_default=True,
+                 help="Padding P: N, per axis NxN, begin:end per axis, same, valid, full.")
+D = click.option("--d", "d", type=SIZES, default="1", show_default=True,
+                 help="Dilation D, or one per axis.")
+C = click.option("--c", "c", type=COUNT, help="Input channels C.")
+DIMS = click.option("--dims", type=Whole(1, 3),
+                    help="Spatial axes: 1, 2 or 3  [default: from per-axis values, else 2]")
+EXPLAIN = click.option("--explain", is_flag=True,
+                       help="Show the formula with your numbers, step by step.")
+LAYER_FORMAT = click.option(
+    "--format", "fmt", type=Format({"auto": "auto", "text": "table", "plain": "plain",
+                                    "json": "json"}),
+    default="auto", show_default=True,
+    help="auto: plain when only the size is asked, else text (a table); plain: the bare size.")
 
 
 @main.command()
-@window_options
-@click.option("--s", "s", type=SIZES, default="1", show_default=True, help="Stride S.")
-@click.option("--k", "k", type=click.IntRange(1, MAX_INT),
-              help="Number of filters K (output channels).")
-@click.option("--groups", type=click.IntRange(1, MAX_INT), default=1, show_default=True,
+@W
+@F
+@click.option("--s", "s", type=SIZES, default="1", show_default=True,
+              help="Stride S, or one per axis.")
+@P
+@D
+@C
+@click.option("--k", "k", type=COUNT, help="Number of filters K (output channels).")
+@click.option("--groups", type=COUNT, default=1, show_default=True,
               help="Groups g: channels split into g independent convolutions.")
 @click.option("--bias/--no-bias", default=True, show_default=True, help="One bias per filter.")
 @click.option("--transposed", is_flag=True, help="Transposed convolution (ConvTranspose).")
 @click.option("--output-padding", type=SIZES, default="0", show_default=True,
               help="Extra size at the end of a transposed convolution's output.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "table", "json", "plain"]),
-              default="auto", show_default=True,
-              help="auto: the bare size when only the size is asked, else a table.")
+@DIMS
+@EXPLAIN
+@LAYER_FORMAT
 @_report_errors
 def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, explain, fmt):
     """Output size (and, with --c and --k, shape and costs) of one convolution.
@@ -288,15 +352,20 @@ def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, ex
 
 
 @main.command()
-@window_options
-@click.option("--s", "s", type=SIZES, help="Stride S  [default: F]")
-@click.option("--mode", type=click.Choice(["max", "avg"]), default="max", show_default=True)
+@W
+@F
+@click.option("--s", "s", type=SIZES, help="Stride S, or one per axis  [default: F]")
+@P
+@D
+@C
+@click.option("--mode", type=click.Choice(["max", "avg"]), default="max", show_default=True,
+              help="Max or average pooling.")
 @click.option("--ceil-mode", is_flag=True,
               help="Round up, as torch ceil_mode=True "
               "(a window starting in the padding is dropped).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "table", "json", "plain"]),
-              default="auto", show_default=True,
-              help="auto: the bare size when only the size is asked, else a table.")
+@DIMS
+@EXPLAIN
+@LAYER_FORMAT
 @_report_errors
 def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
     """Output size (and, with --c, shape) of one max or average pool.
@@ -316,12 +385,13 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
 
 
 @main.command()
-@click.argument("spec", nargs=-1, required=True)
+@click.argument("spec", nargs=-1, required=True, shell_complete=complete_spec)
 @click.option("--input", "input_shape", type=SHAPE,
               help="Input shape, channels first (3x227x227); overrides the spec's.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
-              default="table", show_default=True)
-@click.option("--depth", type=click.IntRange(min=1),
+@click.option("--format", "fmt", type=Format({"text": "table", "json": "json", "csv": "csv",
+                                               "markdown": "markdown"}),
+              default="text", show_default=True, help=FORMAT_HELP)
+@click.option("--depth", type=COUNT,
               help="Collapse blocks nested deeper than this (1: top level only).")
 @click.option("--rf", is_flag=True,
               help="Show each layer's receptive field, effective stride and padding.")
@@ -353,8 +423,8 @@ def model(spec, input_shape, fmt, depth, rf, pager):
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=Format({"text": "table", "json": "json"}),
+              default="text", show_default=True, help=FORMAT_HELP)
 def zoo(fmt):
     """List the networks shipped with cnnshape, usable by name.
 
@@ -381,9 +451,11 @@ def schema():
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
-              show_default=True, help="github: workflow commands that annotate the diff.")
+@click.argument("paths", nargs=-1, required=True, shell_complete=complete_path)
+@click.option("--format", "fmt", type=Format({"text": "text", "json": "json",
+                                               "github": "github"}),
+              default="text", show_default=True,
+              help="github: workflow commands that annotate the diff.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check(paths, fmt, strict):
     """Validate specs for CI: one line per problem, then a summary.
@@ -420,6 +492,8 @@ class Open(click.ParamType):
 
     def __init__(self, pairs: bool = False, bound: str | None = None):
         self.pairs, self.bound = pairs, bound  # bound: a key of solve.MAX_GIVEN
+
+    get_metavar = Sizes.get_metavar
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
@@ -465,8 +539,8 @@ class Open(click.ParamType):
               help="Dilation, or ? to leave it open.")
 @click.option("--transposed", is_flag=True, help="Solve for a transposed convolution.")
 @click.option("--all", "show_all", is_flag=True, help="List every solution, not the first 12.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=Format({"text": "text", "json": "json"}),
+              default="text", show_default=True, help=FORMAT_HELP)
 def solve(out, w, f, s, p, d, transposed, show_all, fmt):
     """Find the kernel, stride, padding, dilation or input size that give an output size.
 
@@ -493,15 +567,17 @@ def solve(out, w, f, s, p, d, transposed, show_all, fmt):
 
 
 @main.command()
-@click.argument("spec")
-@click.option("--range", "size_range", type=(click.IntRange(min=1), click.IntRange(min=1)),
+@click.argument("spec", shell_complete=complete_spec)
+@click.option("--range", "size_range", type=(COUNT, COUNT),
               default=(1, 2048), show_default=True, help="Smallest and largest size to try.")
 @click.option("--all", "show_all", is_flag=True, help="List every accepted size.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=Format({"text": "text", "json": "json"}),
+              default="text", show_default=True, help=FORMAT_HELP)
 @_report_errors
 def inputs(spec, size_range, show_all, fmt):
     """Which input sizes a network accepts, and which of them are exact.
+
+    SPEC is a YAML file or a zoo name (see cnnshape zoo).
 
     Every size in the range goes through the network: accepted when every layer is valid,
     every merge fits and each linear layer receives the in_features it was built for;
@@ -534,21 +610,23 @@ def inputs(spec, size_range, show_all, fmt):
 
 
 @main.command()
-@click.argument("spec", nargs=-1, required=True)
+@click.argument("spec", nargs=-1, required=True, shell_complete=complete_spec)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the SVG here (default: standard output).")
 @click.option("--input", "input_shape", type=SHAPE, help="Input shape, overriding the spec's.")
-@click.option("--depth", type=click.IntRange(min=1),
+@click.option("--depth", type=COUNT,
               help="Draw blocks nested deeper than this as one box (1: top level only).")
 @click.option("--scale", type=click.Choice(["log", "linear"]), default="log", show_default=True,
               help="How sizes map to drawn lengths (clamped; README.md, Pictures).")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
-              show_default=True)
+              show_default=True, help="Colours for a light or a dark page.")
 @click.option("--no-kernels", is_flag=True, help="Do not draw the kernel windows.")
 @click.option("--no-legend", is_flag=True, help="Do not draw the colour legend.")
 @_report_errors
 def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
     """Draw the network as cuboids (SVG), as the AlexNet paper drew it.
+
+    SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
 
     \b
     Example:
@@ -578,16 +656,19 @@ def _write(text: str, output) -> None:
 
 
 @main.command()
-@click.argument("spec", nargs=-1, required=True)
+@click.argument("spec", nargs=-1, required=True, shell_complete=complete_spec)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the HTML here (default: standard output).")
 @click.option("--input", "input_shape", type=SHAPE, help="Input shape, overriding the spec's.")
-@click.option("--depth", type=click.IntRange(min=1), help="Collapse blocks below this level.")
+@click.option("--depth", type=COUNT,
+              help="Collapse blocks nested deeper than this (1: top level only).")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
               show_default=True, help="The drawing's theme.")
 @_report_errors
 def report(spec, output, input_shape, depth, theme):
     """One self-contained HTML file: drawing, sortable layer table, totals, problems.
+
+    SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
 
     Works offline: CSS, SVG and script are inline. A spec with errors is reported on the
     terminal (exit 1), as by 'cnnshape model', and the file then lists the errors.

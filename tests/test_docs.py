@@ -87,11 +87,21 @@ def test_spec_doc_json_example_is_real():
     assert set(documented) == set(real)
 
 
+GENERATED = "<!-- Generated below from click's own help: `pytest --update-golden` rewrites it. -->"
+
+
 def cli_reference() -> str:
-    """Every command's --help, as click prints it: the source of docs/cli.md."""
+    """The generated part of docs/cli.md: each command's --format names, then every
+    command's --help as click prints it (the prose above the marker is written by hand)."""
     from cnnshape.cli import main
-    parts = ["# CLI reference", "", "Generated from click's own help; "
-             "`pytest --update-golden` rewrites it and a test keeps it current.", ""]
+    parts = [GENERATED, "", "## Formats by command", "",
+             "| command | `--format` | default |", "| --- | --- | --- |"]
+    for name in sorted(main.commands):
+        fmt = next((p for p in main.commands[name].params if p.name == "fmt"), None)
+        if fmt is not None:
+            choices = ", ".join(f"`{c}`" for c in fmt.type.choices)
+            parts.append(f"| {name} | {choices} | `{fmt.default}` |")
+    parts.append("")
     for name in [None, *sorted(main.commands)]:
         args = ["--help"] if name is None else [name, "--help"]
         out = CliRunner().invoke(main, args, terminal_width=100).output
@@ -102,10 +112,19 @@ def cli_reference() -> str:
 
 def test_cli_reference_is_current(request):
     path = ROOT / "docs" / "cli.md"
-    text = cli_reference()
+    written = path.read_text(encoding="utf-8")
+    head, marker, _ = written.partition(GENERATED)
+    assert marker, f"docs/cli.md lost its marker line: {GENERATED}"
+    text = head + cli_reference()
     if request.config.getoption("--update-golden"):
         path.write_text(text, encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text, "run pytest --update-golden"
+    assert written == text, "run pytest tests/test_docs.py --update-golden"
+
+
+def test_the_reference_names_the_program():
+    """The reference said 'Usage: main ...', the Python function's name."""
+    assert "Usage: main" not in cli_reference()
+    assert "Usage: cnnshape [OPTIONS] COMMAND" in cli_reference()
 
 
 @pytest.mark.parametrize("code", re.findall(r"```python\n(.*?)```", README, re.S))

@@ -4,30 +4,51 @@ from html import escape
 
 from ..diagnostics import format_text_line
 from .cells import field_cells, shape, totals_lines, type_label
+from .svg import FONT
+
+# On paper (Letter or A4, portrait, 12 mm margins) the content is 186 mm = 703 CSS px wide.
+# The table fits it at 7pt with long names wrapped at their dots; the drawing is printed
+# in pieces at a fixed scale, so its 11px text stays 7pt however long the network.
+PAGE_WIDTH = 700   # CSS px: what both papers hold
+PRINT_SCALE = 0.85  # the drawing's 11px labels print at 9.35px = 7pt
+MOST_PIECES = 4    # more than this, and the printed drawing is the --depth 1 one
 
 CSS = """
 body{font:14px/1.45 Helvetica,Arial,sans-serif;margin:24px;color:#1f2328;background:#fff}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
 .sub{color:#57606a;margin:0 0 16px}.figure{overflow-x:auto;border:1px solid #d0d7de;padding:4px}
-.figure svg{display:block;max-width:none}
+.figure svg{display:block;max-width:none}.print-figure{display:none}
 table{border-collapse:collapse;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #d0d7de}
-th{background:#f6f8fa;text-align:left;cursor:pointer;user-select:none;white-space:nowrap}
-th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f6f8fa;text-align:left;white-space:nowrap;position:sticky;top:0;z-index:1;
+box-shadow:inset 0 -1px #d0d7de}
+th button{font:inherit;color:inherit;background:none;border:0;padding:0;margin:0;
+text-align:inherit;cursor:pointer}th button:focus-visible{outline:2px solid #0969da;
+outline-offset:2px}
+th[aria-sort=ascending] button::after{content:" \\25B2"}
+th[aria-sort=descending] button::after{content:" \\25BC"}
+td{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .problems li.error{color:#cf222e}.problems li.warning{color:#9a6700}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{font-weight:bold}
-@media print{body{margin:0}.figure{overflow:visible;border:0}.figure svg{max-width:100%;
-height:auto}th{cursor:auto}tr{break-inside:avoid}}
+@page{margin:12mm}
+@media print{body{margin:0;font-size:10pt}h2{margin:12px 0 6px}
+.figure{display:none}.print-figure{display:block}
+.print-figure svg.piece{display:block;max-width:100%;height:auto;break-inside:avoid;
+margin:0 0 6px}.print-figure p{margin:0 0 6px;color:#57606a;font-size:8pt}
+table{font-size:7pt;width:100%}th,td{padding:1px 3px;vertical-align:top}
+th{position:static;white-space:normal;box-shadow:none}
+td{white-space:normal;overflow-wrap:anywhere}td.n,td.s{white-space:nowrap;
+overflow-wrap:normal}tr{break-inside:avoid}}
 """
 
-# sort a column by its cells' data-v (numbers) or text; a click toggles the direction
+# sort a column by its cells' data-v (numbers) or text; a click toggles the direction.  The
+# header's button is the keyboard's way in: Tab reaches it, Enter or Space clicks it.
 SCRIPT = """
 document.querySelectorAll("table.sortable th").forEach(function (th, col) {
   th.addEventListener("click", function () {
     var body = th.closest("table").tBodies[0];
     var down = th.getAttribute("aria-sort") !== "ascending";
     th.closest("tr").querySelectorAll("th").forEach(function (h) {
-      h.removeAttribute("aria-sort"); });
+      h.setAttribute("aria-sort", "none"); });
     th.setAttribute("aria-sort", down ? "ascending" : "descending");
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (a, b) {
@@ -43,6 +64,7 @@ document.querySelectorAll("table.sortable th").forEach(function (th, col) {
 
 
 def render_html(result, svg: str, problems=(), depth=None) -> str:
+    """The report; ``svg`` is the drawing shown on screen (printing draws its own)."""
     title = escape(result.name or "model")
     heads = ["#", "name", "type", "output shape", "params", "non-trainable", "connections",
              "neurons", "MACs", "RF", "eff. stride", "eff. padding"]
@@ -51,8 +73,9 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
         numbers = [r.index + 1, r.params, r.non_trainable_params, r.connections, r.neurons,
                    r.macs]
         cells = [f'<td class="n" data-v="{numbers[0]}">{numbers[0]}</td>',
-                 f"<td>{escape(r.name)}</td>", f"<td>{escape(type_label(r))}</td>",
-                 f'<td data-v="{_volume(r.output_shape)}">{escape(shape(r.output_shape))}</td>']
+                 f"<td>{_breakable(r.name)}</td>", f"<td>{escape(type_label(r))}</td>",
+                 f'<td class="s" data-v="{_volume(r.output_shape)}">'
+                 f'{escape(shape(r.output_shape))}</td>']
         cells += [f'<td class="n" data-v="{v}">{v:,}</td>' for v in numbers[1:]]
         cells += [f'<td class="n" data-v="{_field_key(r, i)}">{escape(c)}</td>'
                   for i, c in enumerate(field_cells(r))]
@@ -70,17 +93,60 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
 <p class="sub">{escape(shape(result.input_shape))} &rarr; {escape(shape(result.output_shape))}
 {(" &middot; " + escape(result.description)) if result.description else ""}</p>
 <div class="figure">{svg}</div>
+{_print_figure(result, depth)}
 <h2>Totals</h2><dl class="totals">{totals}</dl>
 <h2>Problems</h2>
 {f'<ul class="problems">{issues}</ul>' if issues else '<p class="problems">None.</p>'}
 <h2>Layers</h2>
-<table class="sortable"><thead><tr>{"".join(f"<th>{escape(h)}</th>" for h in heads)}</tr></thead>
+<table class="sortable"><thead><tr>{"".join(_head(h) for h in heads)}</tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
 <script>{SCRIPT}</script>
 </body></html>
 """
+
+
+def _head(text: str) -> str:
+    """A sortable header: a button, so Tab reaches it and Enter or Space sorts."""
+    return (f'<th scope="col" aria-sort="none"><button type="button" '
+            f'title="Sort by {escape(text)}">{escape(text)}</button></th>')
+
+
+def _breakable(name: str) -> str:
+    """A dotted name that may wrap after its dots (bottleneck_down1.add1.<wbr>branch1...)."""
+    return ".<wbr>".join(escape(part) for part in name.split("."))
+
+
+def _print_figure(result, depth) -> str:
+    """The drawing for paper, in pieces cut between columns, each printed at PRINT_SCALE.
+
+    Scaled to the page, a long network is a strip with 0.5pt text (resnet50); in pieces it
+    stays legible.  When that takes more than MOST_PIECES pieces, the --depth 1 drawing
+    (one box per block) is printed instead, if it is shorter; the table has every layer.
+    """
+    from .svg import cuts, drawing
+    most = PAGE_WIDTH / PRINT_SCALE
+    chosen, pieces = depth, cuts(result, depth, most=most)
+    note = ""
+    if len(pieces) - 1 > MOST_PIECES and depth != 1:
+        shorter = cuts(result, 1, most=most)
+        if len(shorter) < len(pieces):
+            chosen, pieces = 1, shorter
+            note = ("<p>Drawn at --depth 1 (one box per block) for print; the table lists "
+                    "every layer.</p>")
+    _, height, bare, body = drawing(result, chosen)  # light: paper is white
+    out = ['<div class="print-figure">', note,
+           '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+           '<g id="cnnshape-print" font-family="Helvetica, Arial, sans-serif" '
+           f'font-size="{FONT}">{body}</g></defs></svg>']
+    for i, (x, end) in enumerate(zip(pieces, pieces[1:])):
+        h = height if i == 0 else bare  # the legend is under the first piece only
+        out.append(f'<svg class="piece" viewBox="{x:.1f} 0 {end - x:.1f} {h:.1f}" '
+                   f'width="{(end - x) * PRINT_SCALE:.1f}" height="{h * PRINT_SCALE:.1f}">'
+                   '<use href="#cnnshape-print"/></svg>')
+    out.append("</div>")
+    return "\n".join(out)
 
 
 def render_html_problems(name: str, problems) -> str:

@@ -235,6 +235,18 @@ def layout(result, depth=None, scale="log"):
 
 def render_svg(result, depth=None, *, scale: str = "log", theme: str = "light",
                kernels: bool = True, legend: bool = True) -> str:
+    width, total_h, _, body = drawing(result, depth, scale=scale, theme=theme,
+                                      kernels=kernels, legend=legend)
+    return "\n".join([
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(total_h)}" '
+        f'width="{_f(width)}" height="{_f(total_h)}" font-family="Helvetica, Arial, '
+        f'sans-serif" font-size="{FONT}">', body, "</svg>"]) + "\n"
+
+
+def drawing(result, depth=None, *, scale: str = "log", theme: str = "light",
+            kernels: bool = True, legend: bool = True) -> tuple[float, float, float, str]:
+    """(width, height, height without the legend, the SVG's content): the picture without
+    its <svg> element, for a page that shows it in pieces (the printed report)."""
     order, nodes, width, height = layout(result, depth, scale)
     dark = theme == "dark"
     t = THEMES[theme]
@@ -245,10 +257,7 @@ def render_svg(result, depth=None, *, scale: str = "log", theme: str = "light",
             used.append((kind, colour))
     legend_h = (LINE * (len(used) + 1) + 8) if legend else 0
     total_h = height + legend_h
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(total_h)}" '
-           f'width="{_f(width)}" height="{_f(total_h)}" font-family="Helvetica, Arial, '
-           f'sans-serif" font-size="{FONT}">',
-           f"<title>{escape(result.name or 'model')}: "
+    out = [f"<title>{escape(result.name or 'model')}: "
            f"{escape(' → '.join(_dims(s)[3] for s in (result.input_shape, result.output_shape)))}"
            "</title>",
            f'<rect class="background" x="0" y="0" width="{_f(width)}" height="{_f(total_h)}" '
@@ -284,8 +293,28 @@ def render_svg(result, depth=None, *, scale: str = "log", theme: str = "light",
                        f'{escape(kind)}</text>')
             y += LINE
         out.append("</g>")
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+    return width, total_h, height, "\n".join(out)
+
+
+def cuts(result, depth=None, *, scale: str = "log", most: float = 800) -> list[float]:
+    """Where to cut the drawing into pieces at most ``most`` wide: x positions in the gaps
+    between columns, so no block or label is split (a column wider than ``most`` is
+    one piece).  The first cut is 0 and the last the drawing's width."""
+    order, _, width, _ = layout(result, depth, scale)
+    spans = {}
+    for n in order:
+        cx = n.x + (n.w + n.dx) / 2
+        half = max(len(t) for t, _ in _labels(n) + [(n.label, "")]) * CHAR / 2
+        left, right = min(n.x, cx - half), max(n.x + n.w + n.dx, cx + half)
+        low, high = spans.get(n.col, (left, right))
+        spans[n.col] = (min(low, left), max(high, right))
+    edges = [spans[c] for c in sorted(spans)]
+    gaps = [(a[1] + b[0]) / 2 for a, b in zip(edges, edges[1:])]
+    out = [0.0]
+    for here, after in zip(gaps, gaps[1:] + [width]):
+        if after - out[-1] > most and here > out[-1]:
+            out.append(here)
+    return out + [width]
 
 
 def _anchor_out(n):
