@@ -472,8 +472,11 @@ def check(paths, fmt, strict):
     from .diagnostics import FORMATS, format_summary, summary
     try:
         files = api.spec_files(paths)
-    except FileNotFoundError as e:
-        raise click.UsageError(f"no spec file matches {e.args[0]!r}")
+    except OSError as e:
+        if e.filename is None:  # spec_files' own: a pattern that matches nothing
+            raise click.UsageError(f"no spec file matches {e.args[0]!r}")
+        # a folder that cannot be listed may hold specs: passing without them would lie
+        raise click.UsageError(f"cannot read {e.filename!r}: {e.strerror or e}")
     diagnostics = sorted(d for f in files for d in api.check(f))
     total = summary(diagnostics, len(files))
     if fmt == "json":
