@@ -663,8 +663,10 @@ def _not_an_input(output, specs) -> None:
         except (OSError, ValueError):  # an inline layer is no file name
             same = False
         if same:
-            raise click.BadParameter(f"{output} is the spec {spec}: writing there would "
-                                     "destroy it; choose another file", param_hint=OUTPUT_HINT)
+            from .render.cells import printable  # names typed or globbed may hold ESC
+            raise click.BadParameter(f"{printable(output)} is the spec {printable(spec)}: "
+                                     "writing there would destroy it; choose another file",
+                                     param_hint=OUTPUT_HINT)
 
 
 def _write(text: str, output) -> None:
@@ -698,7 +700,8 @@ def _write(text: str, output) -> None:
         os.replace(tmp, target)
         tmp = None
     except OSError as e:  # a folder that does not exist, no permission, a full disk
-        raise click.BadParameter(f"cannot write {output}: {e.strerror or e}",
+        from .render.cells import printable
+        raise click.BadParameter(f"cannot write {printable(output)}: {e.strerror or e}",
                                  param_hint=OUTPUT_HINT)
     finally:
         if tmp is not None:  # failed or interrupted: the half-written file goes

@@ -489,3 +489,14 @@ def test_a_rewritten_file_keeps_its_permissions_and_its_links(tmp_path):
     (tmp_path / "link.svg").symlink_to(kept)
     _write("through the link", str(tmp_path / "link.svg"))
     assert (tmp_path / "link.svg").is_symlink() and kept.read_text() == "through the link"
+
+
+def test_a_refused_output_is_named_visibly(tmp_path, monkeypatch):
+    """The refusal echoes the file names: ESC in one is shown, not sent to the terminal."""
+    monkeypatch.chdir(tmp_path)
+    _spec(tmp_path, "n\x1b]0;x\x07.yaml")
+    r = CliRunner().invoke(main, ["draw", "n\x1b]0;x\x07.yaml", "-o", "n\x1b]0;x\x07.yaml"])
+    assert r.exit_code == 2 and "\x1b" not in r.output and "\x07" not in r.output
+    assert "n\\x1b]0;x\\x07.yaml is the spec n\\x1b]0;x\\x07.yaml" in r.output
+    r = CliRunner().invoke(main, ["draw", "lenet5", "-o", "no\x1b[2J/such.svg"])
+    assert r.exit_code == 2 and "cannot write no\\x1b[2J/such.svg" in r.output
