@@ -1,5 +1,6 @@
 """The library entry point: analyze(spec) -> Result."""
 import gc
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,22 +72,57 @@ def analyze(spec, input_shape=None):
 def spec_files(patterns) -> list[str]:
     """Files named by paths, directories (their *.yaml and *.yml, recursively) and globs.
 
-    Raises FileNotFoundError naming a pattern that matches nothing."""
+    Raises FileNotFoundError naming a pattern that matches nothing, and OSError (with its
+    filename) for a directory that cannot be listed: Path.rglob, os.walk and glob skip
+    those silently, and a CI gate that passes without reading some specs is worse than
+    one that fails."""
     import glob
     files = []
     for pattern in patterns:
         p = Path(pattern)
         if _exists(p, Path.is_dir):
-            found = sorted(str(f) for f in p.rglob("*") if f.suffix in (".yaml", ".yml")
-                           and f.is_file())
+            found = sorted(f for f in _walk(str(p)) if os.path.splitext(f)[1] in
+                           (".yaml", ".yml") and os.path.isfile(f))
         elif _exists(p):
             found = [str(p)]
         else:
+            _listable(str(pattern))
             found = sorted(glob.glob(str(pattern), recursive=True))
         if not found:
             raise FileNotFoundError(pattern)
         files += found
     return list(dict.fromkeys(files))
+
+
+def _raise(error: OSError):
+    raise error
+
+
+def _walk(top: str, hidden: bool = True):
+    """Every file under ``top``, as os.walk finds them (links to folders not followed);
+    a folder it cannot list raises.  ``hidden=False`` skips dot-folders, as glob's ** does."""
+    for root, dirs, names in os.walk(top, onerror=_raise):
+        dirs[:] = [d for d in dirs if hidden or not d.startswith(".")]
+        yield from (os.path.join(root, n) for n in names)
+
+
+def _listable(pattern: str) -> None:
+    """Raise OSError for a folder that glob(pattern) needs to list and cannot: those below
+    the pattern's first wildcard part (recursively for **)."""
+    import glob
+    parts = Path(pattern).parts
+    for i, part in enumerate(parts):
+        if glob.has_magic(part):
+            for folder in glob.glob(os.path.join(*parts[:i]) if i else os.curdir,
+                                    recursive=True):
+                if part == "**":
+                    for _ in _walk(folder, hidden=False):
+                        pass
+                elif os.path.isdir(folder):
+                    with os.scandir(folder):
+                        pass
+            if part == "**":
+                return  # the walk has seen every folder below
 
 
 def check(path) -> list:

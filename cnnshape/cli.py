@@ -472,8 +472,11 @@ def check(paths, fmt, strict):
     from .diagnostics import FORMATS, format_summary, summary
     try:
         files = api.spec_files(paths)
-    except FileNotFoundError as e:
-        raise click.UsageError(f"no spec file matches {e.args[0]!r}")
+    except OSError as e:
+        if e.filename is None:  # spec_files' own: a pattern that matches nothing
+            raise click.UsageError(f"no spec file matches {e.args[0]!r}")
+        # a folder that cannot be listed may hold specs: passing without them would lie
+        raise click.UsageError(f"cannot read {e.filename!r}: {e.strerror or e}")
     diagnostics = sorted(d for f in files for d in api.check(f))
     total = summary(diagnostics, len(files))
     if fmt == "json":
@@ -636,6 +639,7 @@ def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
     from .api import load, paused_gc
     from .graph import propagate
     from .render.svg import render_svg
+    _not_an_input(output, spec)
     with paused_gc():
         result = propagate(load(spec, input_shape))
     svg = render_svg(result, depth, scale=scale, theme=theme, kernels=not no_kernels,
@@ -643,16 +647,68 @@ def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
     _write(svg, output)
 
 
-def _write(text: str, output) -> None:
-    if output:
+OUTPUT_HINT = "'-o' / '--output'"
+
+
+def _not_an_input(output, specs) -> None:
+    """Refuse an output that is one of the spec files read (-o spec.yaml would replace the
+    spec with the picture), however it is spelt: ./spec.yaml, a link, a zoo name."""
+    if not output or not os.path.exists(output):
+        return
+    from .api import resolve
+    for spec in specs:
+        source = resolve(spec)
         try:
-            with open(output, "w", encoding="utf-8") as f:
-                f.write(text)
-        except OSError as e:  # a folder that does not exist, no permission, a full disk
-            raise click.BadParameter(f"cannot write {output}: {e.strerror or e}",
-                                     param_hint="'-o' / '--output'")
-    else:
+            same = os.path.isfile(source) and os.path.samefile(source, output)
+        except (OSError, ValueError):  # an inline layer is no file name
+            same = False
+        if same:
+            from .render.cells import printable  # names typed or globbed may hold ESC
+            raise click.BadParameter(f"{printable(output)} is the spec {printable(spec)}: "
+                                     "writing there would destroy it; choose another file",
+                                     param_hint=OUTPUT_HINT)
+
+
+def _write(text: str, output) -> None:
+    """Write ``text`` to ``output`` whole or not at all, or print it when there is none.
+
+    The text goes to a temporary file beside the output, renamed over it only when
+    complete: an interrupted or failed write (Ctrl-C, a full disk) leaves the old file as
+    it was.  The new file keeps the old one's permissions (a new one gets the umask's);
+    a symbolic link is followed, so the file it points to is the one replaced.
+    """
+    if not output:
         click.echo(text, nl=False)
+        return
+    import tempfile
+    target = os.path.realpath(output)
+    tmp = None
+    try:
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target),
+                                   prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # the data is on disk before the name points at it
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as e:  # a folder that does not exist, no permission, a full disk
+        from .render.cells import printable
+        raise click.BadParameter(f"cannot write {printable(output)}: {e.strerror or e}",
+                                 param_hint=OUTPUT_HINT)
+    finally:
+        if tmp is not None:  # failed or interrupted: the half-written file goes
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 @main.command()
@@ -682,6 +738,7 @@ def report(spec, output, input_shape, depth, theme):
     from .graph import propagate
     from .render.html import render_html, render_html_problems
     from .render.svg import render_svg
+    _not_an_input(output, spec)
     try:
         with paused_gc():
             result = propagate(load(spec, input_shape))

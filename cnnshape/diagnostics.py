@@ -1,6 +1,8 @@
 """Problems as data: Diagnostic, SpecError, and pure text/json/github formatters."""
 from dataclasses import dataclass
 
+from .render.cells import printable
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Diagnostic:
@@ -37,8 +39,9 @@ def format_text_line(d: Diagnostic) -> str:
     if d.line:
         where += f":{d.line}:{d.column}"
     hint = f" ({d.hint})" if d.hint else ""
-    # one line per problem, always: a parser's message may carry newlines
-    return " ".join(f"{where}: {d.level} [{d.code}] {d.message}{hint}".split("\n"))
+    # one line per problem, always: a parser's message may carry newlines; a path or a
+    # value quoted from the spec may carry ESC or U+202E, shown as \x1b, never obeyed
+    return printable(" ".join(f"{where}: {d.level} [{d.code}] {d.message}{hint}".split("\n")))
 
 
 def format_text(diagnostics) -> str:
@@ -78,9 +81,11 @@ def format_github(diagnostics) -> str:
     for d in diagnostics:
         # workflow commands end at a newline and '%' starts an escape; in a property ','
         # and ':' also end it (actions/toolkit's escapeProperty)
-        path = _escape(d.path).replace(":", "%3A").replace(",", "%2C")
+        # ('\r' and '\n' first: they have their own escapes; other controls would colour
+        # or hide the log's text)
+        path = printable(_escape(d.path).replace(":", "%3A").replace(",", "%2C"))
         props = f"file={path}" + (f",line={d.line},col={d.column}" if d.line else "")
-        text = _escape(f"[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else ""))
+        text = printable(_escape(f"[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else "")))
         lines.append(f"::{d.level} {props}::{text}")
     return "\n".join(lines)
 

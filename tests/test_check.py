@@ -187,3 +187,57 @@ def test_an_unused_output_is_a_warning_that_strict_fails(monkeypatch):
     assert d["diagnostics"][1]["message"] == "nothing uses the output of 'conv1'"
     r = CliRunner().invoke(main, ["model", "tests/broken/warnings_unused.yaml"])
     assert r.exit_code == 0 and "warning [CS304] nothing uses the output of 'conv1'" in r.stderr
+
+
+# An unreadable folder is an error (issue 12, section 5): rglob, os.walk and glob skip it
+# silently, so CI passed without checking the specs inside.
+
+def _tree(root: Path) -> Path:
+    for folder in ("ok", "secret"):
+        (root / folder).mkdir()
+        (root / folder / "net.yaml").write_text("input: [1, 8, 8]\nlayers: [relu]\n")
+    return root / "secret"
+
+
+@pytest.mark.parametrize("pattern", ["{root}", "{root}/**/*.yaml", "{root}/*/*.yaml"])
+def test_an_unreadable_folder_is_a_usage_error(pattern, tmp_path, monkeypatch):
+    """Root reads every folder, so the refusal is the OS's answer, stood in for here."""
+    import errno
+    import os
+    secret = _tree(tmp_path)
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path).rstrip("/").endswith("secret"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return scandir(path)
+    monkeypatch.setattr(os, "scandir", refusing)
+    r = check(pattern.format(root=tmp_path))
+    assert r.exit_code == 2
+    assert f"cannot read {str(secret)!r}: Permission denied" in r.output
+
+
+def test_an_unreadable_folder_fails_check_for_a_user_who_cannot_read_it():
+    """The same as a real user: chmod 000, and check run as nobody (needs root, setpriv)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run check as another user")
+    root = Path(tempfile.mkdtemp())
+    try:
+        root.chmod(0o755)
+        secret = _tree(root)
+        (root / "ok").chmod(0o755)
+        (root / "ok" / "net.yaml").chmod(0o644)
+        secret.chmod(0)
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            sys.executable, "-m", "cnnshape", "check", str(root)],
+                           capture_output=True, text=True, cwd=root)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert f"cannot read {str(secret)!r}: Permission denied" in r.stderr
+    finally:
+        secret.chmod(0o755)
+        shutil.rmtree(root)

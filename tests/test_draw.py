@@ -363,3 +363,140 @@ def test_every_zoo_net_prints_whole_on_letter_and_a4(tmp_path):
             r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*×[^<]*)<', bbox)]
         assert sorted(t for _, t in labels) == sorted(t for t in expected if "×" in t), paper
         assert min(h for h, _ in labels) >= LEGIBLE, paper
+
+
+# Never lose a user's file (issue 12, section 5)
+
+def _spec(tmp_path, name="net.yaml", text="input: [1, 28, 28]\nlayers: [conv2d 4 k3]\n"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("command", ["draw", "report"])
+@pytest.mark.parametrize("spelling", ["same", "dotted", "link"])
+def test_an_output_that_is_the_input_is_refused(command, spelling, tmp_path, monkeypatch):
+    """`draw spec.yaml -o spec.yaml` replaced the spec with the SVG."""
+    monkeypatch.chdir(tmp_path)
+    spec = _spec(tmp_path)
+    output = {"same": "net.yaml", "dotted": "./sub/../net.yaml", "link": "link.yaml"}[spelling]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.yaml").symlink_to(spec)
+    r = CliRunner().invoke(main, [command, "net.yaml", "-o", output])
+    assert r.exit_code == 2
+    assert f"{output} is the spec net.yaml: writing there would destroy it" in r.output
+    assert spec.read_text() == "input: [1, 28, 28]\nlayers: [conv2d 4 k3]\n"
+
+
+def test_a_broken_spec_is_not_replaced_by_its_error_page(tmp_path, monkeypatch):
+    """`report broken.yaml -o broken.yaml` wrote the problems page over the spec."""
+    monkeypatch.chdir(tmp_path)
+    spec = _spec(tmp_path, "broken.yaml", "input: [1, 28, 28]\nlayers: [maxpol2d]\n")
+    r = CliRunner().invoke(main, ["report", "broken.yaml", "-o", "broken.yaml"])
+    assert r.exit_code == 2 and "broken.yaml is the spec broken.yaml" in r.output
+    assert spec.read_text() == "input: [1, 28, 28]\nlayers: [maxpol2d]\n"
+
+
+def test_a_zoo_spec_is_an_input_too(tmp_path, monkeypatch):
+    import cnnshape.api
+    zoo = tmp_path / "zoo"
+    zoo.mkdir()
+    spec = _spec(zoo, "tiny.yaml")
+    monkeypatch.setattr(cnnshape.api, "zoo_dir", lambda: zoo)
+    r = CliRunner().invoke(main, ["draw", "tiny", "-o", str(spec)])
+    assert r.exit_code == 2 and "is the spec tiny" in r.output
+    assert spec.read_text().startswith("input:")
+
+
+def test_another_file_beside_the_input_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _spec(tmp_path)
+    r = CliRunner().invoke(main, ["draw", "net.yaml", "-o", "net.svg"])
+    assert r.exit_code == 0 and (tmp_path / "net.svg").read_text().startswith("<svg")
+
+
+class _Failing:
+    """A file whose write stops half-way, as on a full disk (or under Ctrl-C)."""
+
+    def __init__(self, f, error):
+        self.f, self.error = f, error
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+    def write(self, text):
+        self.f.write(text[:len(text) // 2])
+        self.f.flush()
+        raise self.error
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+
+def _break_writes(monkeypatch, error):
+    import builtins
+
+    from cnnshape import cli
+    monkeypatch.setattr(cli, "open", lambda *a, **k: _Failing(builtins.open(*a, **k), error),
+                        raising=False)
+
+
+@pytest.mark.parametrize("command", ["draw", "report"])
+def test_a_failed_write_leaves_the_old_file_whole(command, tmp_path, monkeypatch):
+    """open(output, "w") emptied the old file first; a full disk then left half a file."""
+    import errno
+    old = tmp_path / "old.out"
+    old.write_text("the previous picture\n")
+    _break_writes(monkeypatch, OSError(errno.ENOSPC, "No space left on device"))
+    r = CliRunner().invoke(main, [command, "lenet5", "-o", str(old)])
+    assert r.exit_code == 2 and "No space left on device" in r.output
+    assert old.read_text() == "the previous picture\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.out"]  # no temporary left
+
+
+def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    from cnnshape.cli import _write
+    old = tmp_path / "old.out"
+    old.write_text("the previous picture\n")
+    _break_writes(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        _write("<svg>" + "x" * 100_000 + "</svg>", str(old))
+    assert old.read_text() == "the previous picture\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.out"]
+
+
+def test_a_rewritten_file_keeps_its_permissions_and_its_links(tmp_path):
+    """The file comes from a temporary one (mode 0600): it gets the old file's mode, a new
+    file the umask's, and a link still points at the file it named."""
+    import os
+    import stat
+
+    from cnnshape.cli import _write
+    kept = tmp_path / "kept.svg"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    _write("new", str(kept))
+    assert kept.read_text() == "new" and stat.S_IMODE(kept.stat().st_mode) == 0o640
+    umask = os.umask(0o022)
+    try:
+        _write("new", str(tmp_path / "fresh.svg"))
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "fresh.svg").stat().st_mode) == 0o644
+    (tmp_path / "link.svg").symlink_to(kept)
+    _write("through the link", str(tmp_path / "link.svg"))
+    assert (tmp_path / "link.svg").is_symlink() and kept.read_text() == "through the link"
+
+
+def test_a_refused_output_is_named_visibly(tmp_path, monkeypatch):
+    """The refusal echoes the file names: ESC in one is shown, not sent to the terminal."""
+    monkeypatch.chdir(tmp_path)
+    _spec(tmp_path, "n\x1b]0;x\x07.yaml")
+    r = CliRunner().invoke(main, ["draw", "n\x1b]0;x\x07.yaml", "-o", "n\x1b]0;x\x07.yaml"])
+    assert r.exit_code == 2 and "\x1b" not in r.output and "\x07" not in r.output
+    assert "n\\x1b]0;x\\x07.yaml is the spec n\\x1b]0;x\\x07.yaml" in r.output
+    r = CliRunner().invoke(main, ["draw", "lenet5", "-o", "no\x1b[2J/such.svg"])
+    assert r.exit_code == 2 and "cannot write no\\x1b[2J/such.svg" in r.output

@@ -8,13 +8,29 @@ same everywhere.  JSON keeps its own typed values (documented in docs/spec.md).
 WHOLE = "whole input"  # a unit that sees every input position (JSON: "whole")
 
 
+def printable(text: str) -> str:
+    """``text`` with every character Python's repr would escape written as that escape:
+    ESC as ``\\x1b``, U+202E as ``\\u202e``, a newline as ``\\n``.
+
+    Names, descriptions and paths are the user's text.  Raw, a control character is an
+    order to the terminal (ESC and OSC sequences retitle it, recolour it, write links), a
+    bidi override reverses what follows (Trojan Source), XML 1.0 forbids most of them even
+    as character references, and a lone surrogate cannot be written as UTF-8 at all.
+    Every human-readable output (table, Markdown, CSV, SVG, HTML, diagnostics) passes
+    user text through here; JSON keeps the exact string, escaped by JSON itself.
+    """
+    if text.isprintable():  # the common case, at C speed
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def shape(s) -> str:
     return "[" + ", ".join(map(str, s)) + "]"
 
 
 def title_atoms(result) -> list[str]:
     """The title as unbreakable pieces: ``lenet5:`` ``[1, 32, 32]`` ``->`` ``[10]``."""
-    return [f"{result.name or 'model'}:", shape(result.input_shape), "->",
+    return [f"{printable(result.name) or 'model'}:", shape(result.input_shape), "->",
             shape(result.output_shape)]
 
 
@@ -68,7 +84,7 @@ def field_cells(row) -> tuple[str, str, str]:
 def columns(rows, rf: bool) -> list[tuple[str, list[str], bool]]:
     """(header, one cell per row, right-aligned) for every column a model table can show."""
     cols = [("#", [str(r.index + 1) for r in rows], True),
-            ("name", [r.name for r in rows], False),
+            ("name", [printable(r.name) for r in rows], False),
             ("type", [type_label(r) for r in rows], False),
             ("output shape", [shape(r.output_shape) for r in rows], False),
             ("params", [f"{r.params:,}" for r in rows], True)]

@@ -3,7 +3,7 @@ import csv
 import io
 import re
 
-from .cells import WHOLE, columns, title_atoms, totals_lines
+from .cells import WHOLE, columns, printable, title_atoms, totals_lines
 
 COLUMNS = ("index", "name", "type", "inputs", "input_shape", "output_shape", "params",
            "non_trainable_params", "connections", "neurons", "macs", "in_features",
@@ -30,7 +30,8 @@ def model_csv(result, depth=None) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
     for r in result.rows(depth):
-        w.writerow([r.index + 1, r.name, r.type, " ".join(r.inputs),
+        # a name is the user's text: csv quotes a newline but passes ESC to whoever cats it
+        w.writerow([r.index + 1, printable(r.name), r.type, printable(" ".join(r.inputs)),
                     " ".join(_shape(s) for s in r.input_shapes), _shape(r.output_shape),
                     r.params, r.non_trainable_params, r.connections, r.neurons, r.macs,
                     "" if r.in_features is None else r.in_features, *_field(r)])
@@ -43,7 +44,9 @@ _MARKUP = re.compile(r"[\\`*|<>\[\]&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def md(text: str) -> str:
-    return _MARKUP.sub(lambda m: "\\" + m.group(0), text)
+    """Markdown for the user's ``text``: control characters as visible escapes (a README
+    viewed with cat is a terminal), then markup characters backslash-escaped."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), printable(text))
 
 
 def model_markdown(result, depth=None, rf: bool = False) -> str:

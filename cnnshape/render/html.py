@@ -1,9 +1,9 @@
 """A self-contained HTML report: the drawing, the per-layer table (sortable), the totals and
 the spec's problems.  CSS, SVG and the few lines of script are inline; nothing is fetched."""
-from html import escape
+from html import escape as _escape
 
 from ..diagnostics import format_text_line
-from .cells import field_cells, shape, totals_lines, type_label
+from .cells import field_cells, printable, shape, totals_lines, type_label
 from .svg import FONT
 
 # On paper (Letter or A4, portrait, 12 mm margins) the content is 186 mm = 703 CSS px wide.
@@ -12,6 +12,11 @@ from .svg import FONT
 PAGE_WIDTH = 700   # CSS px: what both papers hold
 PRINT_SCALE = 0.85  # the drawing's 11px labels print at 9.35px = 7pt
 MOST_PIECES = 4    # more than this, and the printed drawing is the --depth 1 one
+
+
+def escape(text: str) -> str:
+    """HTML text or attribute value; control characters made visible (cells.printable)."""
+    return _escape(printable(text))
 
 CSS = """
 body{font:14px/1.45 Helvetica,Arial,sans-serif;margin:24px;color:#1f2328;background:#fff}

@@ -1,4 +1,5 @@
 """The accepted input sizes, summarised as a person says them, and as JSON."""
+from .cells import printable
 from .json import dumps, versioned
 
 LIMIT = 10
@@ -20,7 +21,8 @@ def inputs_text(scans, show_all: bool = False) -> str:
                  else f"axis {scan.axis + 1} varied, the others as in the spec")
         accepted = [a.size for a in scan.accepted]
         exact = [a for a in scan.accepted if a.exact]
-        lines += [f"{scan.name or 'model'}: input sizes {scan.low} to {scan.high} ({where})",
+        lines += [f"{printable(scan.name) or 'model'}: input sizes {scan.low} to "
+                  f"{scan.high} ({where})",
                   f"accepted: {describe(accepted, scan.high)} ({_count(accepted)})",
                   f"exact, no row or column left over at the end of any layer: "
                   f"{describe([a.size for a in exact], scan.high)} ({_count(exact)})"]

@@ -17,7 +17,9 @@ The output is deterministic (fixed decimals, no dates, no random ids), needs no 
 and no Cairo, and its text is real <text> for search and copy.
 """
 from math import log2
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
+
+from .cells import printable
 
 FONT = 11            # px; labels are estimated at CHAR px per character
 CHAR = 6.8
@@ -55,6 +57,12 @@ THEMES = {
     "dark": {"background": "#0d1117", "text": "#e6edf3", "muted": "#9198a1",
              "edge": "#6e7681", "stroke": "#c9d1d9"},
 }
+
+
+def escape(text: str) -> str:
+    """XML text or attribute value (quotes too).  XML 1.0 forbids most control characters
+    even as &#27;, so they are shown as escapes (cells.printable): the file stays well-formed."""
+    return _escape(printable(text), {'"': "&quot;"})
 
 
 def _f(x: float) -> str:

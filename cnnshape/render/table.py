@@ -13,7 +13,7 @@ rich's ``box.SIMPLE_HEAD``, cell for cell.
 """
 from io import StringIO
 
-from .cells import columns, title_atoms, totals_atoms
+from .cells import columns, printable, title_atoms, totals_atoms
 
 BOLD, DIM, ITALIC, RESET = "\x1b[1m", "\x1b[2m", "\x1b[3m", "\x1b[0m"
 
@@ -170,7 +170,9 @@ def layer_table(report, color: bool = False, width: int | None = None,
         return "\n".join(lines + _items(items, width, ""))
     from rich.console import Console
     from rich.table import Table
-    t = Table(title=title, show_header=False, title_justify="left")
+    from rich.text import Text
+    # a Text, not a str: rich would read '[' in a title as markup (and raise on '[/bold]')
+    t = Table(title=Text(printable(title)), show_header=False, title_justify="left")
     t.add_column("quantity", style="bold")
     t.add_column("value", justify="right")
     for k, v in items:
