@@ -25,6 +25,9 @@ MAX_DIGITS = 100
 MAX_MESSAGE = 300
 #: YAML nesting deeper than this is refused before it is walked.
 MAX_DEPTH = 64
+#: Lists of layers inside lists of layers (block bodies, branches, repeats): the expander
+#: recurses a few frames per level, and Python stops near 1,000 frames.
+MAX_NESTING = 100
 TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect")
 RESERVED = ("type", "name", "inputs", "expect")
 SHORT = {"k": "kernel_size", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
@@ -73,44 +76,104 @@ def _loader():
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-_DEEP_BLOCK = re.compile(r"^[ \t\-?:]{%d,}" % (4 * MAX_DEPTH), re.M)
-_BRACKET = re.compile(r"[\[\]{}]")
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``, counted in characters of the text."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def _too_deep(text: str, path: str) -> None:
-    """Refuse nesting the composer would recurse into without bound: libyaml's C composer
-    recurses once per level and crashes the process (SIGSEGV) near 100,000 levels."""
-    m = _DEEP_BLOCK.search(text)
-    if m is None and text.count("[") + text.count("{") > MAX_DEPTH:
-        depth = 0
-        for m in _BRACKET.finditer(text):
-            depth += 1 if m.group() in "[{" else -1
-            if depth > MAX_DEPTH:
-                break
-        else:
-            m = None
-    if m is not None:
-        line = text.count("\n", 0, m.start()) + 1
-        col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
-        raise SpecError([Diagnostic(path, line, col, "CS003", "error",
+#: Nesting the composers are known to survive: PyYAML's Python composer recurses a few
+#: frames per level (RecursionError near 300), libyaml's C composer once per level
+#: (SIGSEGV near 100,000 when its parser sets no limit of its own).
+_SAFE_DEPTH = 200
+
+
+def _too_deep(text: str, path: str, yaml, loader, sure: bool = False) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH before a composer recurses into it.
+
+    Real nesting, not characters: a bracket in a quoted name or a comment, or an indented
+    block scalar, is not a level.  The exact measure walks the parser's events (the parsers
+    are iterative), which costs half a compose; it runs only when the text could nest past
+    what the composers survive.  A block collection nested d deep starts at column d/2 or
+    more, and a flow one needs an open bracket per level, so a text whose brackets and twice
+    its longest line add up to less than _SAFE_DEPTH cannot; the builder refuses what lies
+    between MAX_DEPTH and that, at the same place."""
+    if not sure:
+        brackets = text.count("[") + text.count("{")
+        long_line = re.search(r"(?m)^[^\n]{%d}" % max(1, (_SAFE_DEPTH - brackets) // 2), text)
+        if brackets < _SAFE_DEPTH and long_line is None:
+            return
+    start = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, end):
+                depth -= 1
+            elif depth > MAX_DEPTH and not isinstance(event, yaml.AliasEvent):
+                # the builder's rule: a node below MAX_DEPTH open collections
+                mark = event.start_mark
+                raise SpecError([Diagnostic(path, mark.line + 1, mark.column + 1, "CS003",
+                                            "error", f"nesting deeper than {MAX_DEPTH} levels",
+                                            "a spec is a list of layers; flatten this "
+                                            "structure")])
+            elif isinstance(event, start):
+                depth += 1
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        if "nesting depth" not in str(getattr(e, "problem", "")) or mark is None:
+            return  # compose meets the same fault first, and reports it where it is
+        # libyaml (0.2.6) stops at 1,000 levels, but its scanner reads a flow collection's
+        # inside before the parser's first event of it; the Python parser reads at most
+        # 1,024 characters ahead, so it finds the level past MAX_DEPTH, before this mark
+        if loader is not yaml.SafeLoader and mark.index < 2**20:
+            _too_deep(text[:mark.index], path, yaml, yaml.SafeLoader, sure=True)
+        raise SpecError([Diagnostic(path, mark.line + 1, mark.column + 1, "CS003", "error",
                                     f"nesting deeper than {MAX_DEPTH} levels",
                                     "a spec is a list of layers; flatten this structure")])
+
+
+def _alias_cycles(text: str, path: str, yaml, loader) -> list[Diagnostic]:
+    """Each alias inside the collection its anchor names (``layers: &a [{add: *a}]``).
+
+    Composed, such an alias is the enclosing node itself, and its own position is lost: the
+    events still have it.  Only run once the builder has found a cycle."""
+    open_anchors: list = []
+    found = []
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            open_anchors.pop()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+            mark = event.start_mark
+            found.append(Diagnostic(path, mark.line + 1, mark.column + 1, "CS006", "error",
+                                    f"the alias *{event.anchor} stands inside &{event.anchor}, "
+                                    "the value it repeats: a cycle",
+                                    "an alias repeats a value written before; a value "
+                                    "cannot contain itself"))
+    return found
 
 
 def parse_yaml(text: str, path: str):
     """Compose with the C loader where present and build positioned values from the nodes,
     without a second parse.  Safe: only standard tags; duplicate keys are errors."""
     yaml, loader = _loader()
-    _too_deep(text, path)
+    _too_deep(text, path, yaml, loader)
     try:
         root = yaml.compose(text, Loader=loader)
     except yaml.reader.ReaderError as e:  # a control character: binary junk, NUL bytes
-        line = text.count("\n", 0, e.position) + 1
-        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        # libyaml gives the offset in UTF-8 bytes; lines and columns count characters
+        bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+        line, col = _line_col(text, bad.start()) if bad else (1, 1)
         char = e.character if isinstance(e.character, int) else ord(e.character)
         raise SpecError([Diagnostic(path, line, col, "CS001", "error",
                                     f"not a YAML text: control character #x{char:04x}",
                                     "a spec is a UTF-8 YAML text file")])
+    except RecursionError:  # the Python composer, without libyaml: find the level
+        _too_deep(text, path, yaml, loader, sure=True)
+        raise SpecError([Diagnostic(path, 1, 1, "CS003", "error", "nesting too deep to read",
+                                    "a spec is a list of layers; flatten this structure")])
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         problem = getattr(e, "problem", None) or str(e)
@@ -129,7 +192,15 @@ def parse_yaml(text: str, path: str):
     if root is None:
         raise SpecError([Diagnostic(path, 1, 1, "CS002", "error", "the spec is empty",
                                     "write at least input: and layers:")])
-    return _Builder(path, yaml).build(root)
+    builder = _Builder(path, yaml)
+    try:
+        return builder.build(root)
+    except SpecError:
+        if builder.cycle:  # located at the aliases, which only the events remember
+            raise SpecError([d for d in builder.problems if d.code != "CS006"] +
+                            (_alias_cycles(text, path, yaml, loader) or
+                             [d for d in builder.problems if d.code == "CS006"]))
+        raise
 
 
 STR, INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
@@ -151,6 +222,10 @@ class _Builder:
         # walk of it (a message quoting it, a check of its items) would never end
         self.expanded = 0
         self.sizes: dict[int, int] = {}
+        #: collections being built: an alias of one of them makes a value contain itself,
+        #: which every later walk of it would follow forever
+        self.open: set[int] = set()
+        self.cycle = False
 
     def build(self, root):
         value = self.node(root, 0)
@@ -165,6 +240,12 @@ class _Builder:
 
     def node(self, node, depth):
         key = id(node)
+        if key in self.open:
+            self.cycle = True  # parse_yaml puts it at the alias; here is its anchor
+            self.fail(node, "CS006", "an alias stands inside the value it names: a cycle",
+                      "an alias repeats a value written before; a value cannot contain "
+                      "itself")
+            return None
         if key in self.done:
             self.expanded += self.sizes.get(key, 1)
             if self.expanded > MAX_EXPANDED:
@@ -213,9 +294,11 @@ class _Builder:
             value = PList()
             value.pos, value.item_pos = pos, []
             self.done[key] = value
+            self.open.add(key)
             for item in node.value:
                 value.append(self.node(item, depth + 1))
                 value.item_pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
+            self.open.discard(key)
             self.sizes[key] = self.expanded - before
         else:
             if node.tag not in ("tag:yaml.org,2002:map",):
@@ -223,6 +306,7 @@ class _Builder:
             value = PMap()
             value.pos, value.key_pos, value.val_pos = pos, {}, {}
             self.done[key] = value
+            self.open.add(key)
             for k_node, v_node in node.value:
                 if k_node.tag == "tag:yaml.org,2002:merge":
                     self.fail(k_node, "CS004", "YAML merge keys (<<) are not supported",
@@ -240,6 +324,7 @@ class _Builder:
                 value[k] = self.node(v_node, depth + 1)
                 value.key_pos[k] = (k_node.start_mark.line + 1, k_node.start_mark.column + 1)
                 value.val_pos[k] = (v_node.start_mark.line + 1, v_node.start_mark.column + 1)
+            self.open.discard(key)
             self.sizes[key] = self.expanded - before
             return value
         self.done[key] = value
@@ -289,6 +374,7 @@ def load_spec(source, path: str | None = None, input_shape=None) -> Spec:
     from pathlib import Path
     if isinstance(source, dict):
         data, label = source, path or "<dict>"
+        _check_tree(data, label)
     else:
         p = Path(source)
         label = path or str(source)
@@ -311,11 +397,39 @@ def load_spec(source, path: str | None = None, input_shape=None) -> Spec:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise SpecError([Diagnostic(label, 1, 1, "CS001", "error",
-                                        f"not a UTF-8 text file (byte {e.start})",
+            # where the first bad byte stands, counted in the characters before it
+            before = raw[:e.start].decode("utf-8")
+            line, col = _line_col(before, len(before))
+            raise SpecError([Diagnostic(label, line, col, "CS001", "error",
+                                        f"not a UTF-8 text file (byte {e.start}, "
+                                        f"0x{raw[e.start]:02x})",
                                         "a spec is a UTF-8 YAML file")])
         data = parse_yaml(text, label)
     return Expander(label).spec(data, input_shape)
+
+
+def _check_tree(data, path: str) -> None:
+    """A dict spec, as parse_yaml's result would be: no value inside itself, no nesting
+    past MAX_DEPTH.  Walked without recursion, once; the expander then never loops."""
+    stack, on_path = [(data, 0, False)], set()
+    while stack:
+        value, depth, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(value))
+            continue
+        if depth > MAX_DEPTH:
+            raise SpecError([Diagnostic(path, 0, 0, "CS003", "error",
+                                        f"nesting deeper than {MAX_DEPTH} levels",
+                                        "a spec is a list of layers; flatten this structure")])
+        if not isinstance(value, (dict, list)):
+            continue
+        if id(value) in on_path:
+            raise SpecError([Diagnostic(path, 0, 0, "CS006", "error",
+                                        "a value of the spec contains itself: a cycle", "")])
+        on_path.add(id(value))
+        stack.append((value, depth, True))
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1, False) for v in items)
 
 
 def inline_spec(layers, input_shape, name: str = "inline") -> Spec:
@@ -331,6 +445,10 @@ def inline_spec(layers, input_shape, name: str = "inline") -> Spec:
 VAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
+class _HugeNumber(ValueError):
+    """An inline integer of more digits than MAX_DIGITS; args[0] is how many."""
+
+
 def _scalar(token: str):
     """An inline token's value: int, float, bool, null, 3x5 (per axis), 1,2 (list), or text."""
     low = token.lower()
@@ -341,10 +459,15 @@ def _scalar(token: str):
     if low in ("null", "none", "~"):
         return None
     if re.fullmatch(r"-?\d+", token):
-        # beyond MAX_DIGITS int() may refuse; the text is then refused as not an integer
-        return int(token) if len(token) <= MAX_DIGITS else token
+        if len(token.lstrip("-")) > MAX_DIGITS:  # int() refuses past 4,300 digits
+            raise _HugeNumber(len(token.lstrip("-")))
+        return int(token)
     if re.fullmatch(r"\d+(x\d+)+", low):
-        return [int(v) for v in low.split("x")]
+        axes = low.split("x")
+        longest = max(map(len, axes))
+        if longest > MAX_DIGITS:
+            raise _HugeNumber(longest)
+        return [int(v) for v in axes]
     if re.fullmatch(r"-?(\d+\.\d*|\.\d+|\d+)(e-?\d+)?", low):
         return float(token)
     if "," in token:
@@ -363,6 +486,7 @@ class Expander:
         self.blocks: dict = {}
         self.block_pos: dict = {}
         self.active: list[str] = []
+        self.nesting = 0  # the top level's layers: is 0
         self.seen: set = set()
         self.expects: list = []
         #: every layer and block instance by the full name the output shows
@@ -458,7 +582,10 @@ class Expander:
 
     def shape_value(self, value, pos, what, context=""):
         if isinstance(value, str):
-            value = _scalar(value)
+            try:
+                value = _scalar(value)
+            except _HugeNumber as e:
+                return self.huge_number(pos, e, what, context)
         if isinstance(value, int) and not isinstance(value, bool):
             value = [value]
         if (isinstance(value, list) and value and all(
@@ -485,9 +612,12 @@ class Expander:
                        "add input: [C, H, W] (channels first, no batch), e.g. [3, 224, 224]")
             return None
         shape = data["input"]
-        if isinstance(shape, str):
-            shape = _scalar(shape)
         pos = val_where(data, "input")
+        if isinstance(shape, str):
+            try:
+                shape = _scalar(shape)
+            except _HugeNumber as e:
+                return self.huge_number(pos, e, "input")
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = [shape]
         ok = (isinstance(shape, list) and 1 <= len(shape) <= 4 and
@@ -500,10 +630,20 @@ class Expander:
             return None
         return tuple(shape)
 
-    def size(self, items, _memo=None, _active=()) -> int:
+    def size(self, items, _memo=None, _active=(), _depth=0) -> int:
         """How many layers ``items`` expands to, an upper estimate computed once per shared
-        object (YAML aliases share them), so an alias or block bomb is caught unexpanded."""
-        memo = {} if _memo is None else _memo
+        object (YAML aliases share them), so an alias or block bomb is caught unexpanded.
+
+        Past MAX_NESTING it gives up with 0: the expansion refuses that depth (CS026) on
+        its first way down, where it can say where."""
+        if _memo is None:
+            try:
+                return self.size(items, {}, _active, 0)
+            except _TooDeep:
+                return 0
+        if _depth > MAX_NESTING:
+            raise _TooDeep
+        memo, _depth = _memo, _depth + 1
         key = id(items)
         if key in memo:
             return memo[key]
@@ -512,21 +652,22 @@ class Expander:
             if isinstance(item, str):
                 word = item.split()[0] if item.split() else ""
                 if word in self.blocks and word not in _active:
-                    total += self.size(self.blocks[word][1], memo, _active + (word,))
+                    total += self.size(self.blocks[word][1], memo, _active + (word,), _depth)
                 else:
                     total += 1
             elif isinstance(item, dict):
                 if "repeat" in item:
                     count = item["repeat"] if isinstance(item["repeat"], int) else 1
-                    total += max(count, 1) * self.size(item.get("layers") or [], memo, _active)
+                    total += max(count, 1) * self.size(item.get("layers") or [], memo, _active,
+                                                       _depth)
                     continue
                 keys = [k for k in item if k not in RESERVED]
                 kind = item.get("type", keys[0] if len(keys) == 1 else None)
                 body = item.get(kind) if "type" not in item else None
                 if kind in ("concat", "add") and isinstance(body, list):
-                    total += 1 + sum(self.size(b, memo, _active) for b in body)
+                    total += 1 + sum(self.size(b, memo, _active, _depth) for b in body)
                 elif isinstance(kind, str) and kind in self.blocks and kind not in _active:
-                    total += self.size(self.blocks[kind][1], memo, _active + (kind,))
+                    total += self.size(self.blocks[kind][1], memo, _active + (kind,), _depth)
                 else:
                     total += 1
             else:
@@ -557,6 +698,10 @@ class Expander:
                        "blocks: {name: {params: [a, b], layers: [...]}}")
             return
         params = {}
+        if not isinstance(body.get("params") or [], list):  # text would be read by letter
+            self.error(val_where(body, "params"), "CS015", f"block {bname!r}: params: must be "
+                       f"a list, got {body['params']!r}", "params: [a, b] or [{a: 1}, b]")
+            return
         for i, p in enumerate(body.get("params") or []):
             if isinstance(p, str):
                 k, v = p, _REQUIRED
@@ -579,17 +724,26 @@ class Expander:
         self.block_pos[bname] = pos
 
     # --- walking layers ---
-    def sequence(self, items, scope, prev: int) -> int:
-        """Expand a list of layer items in ``scope`` after node ``prev``; returns the last."""
+    def sequence(self, items, scope, prev: int, pos=None) -> int:
+        """Expand a list of layer items in ``scope`` after node ``prev``; returns the last.
+        ``pos`` is where the block, branch or repeat that holds it is used."""
         if not isinstance(items, list):
             self.error(where(items), "CS016", "expected a list of layers", "", scope.context)
             return prev
+        if self.nesting > MAX_NESTING:
+            # a RecursionError is never the answer; the chain of names would fill the line
+            self.error(pos or where(items), "CS026", f"blocks, branches and repeats nest "
+                       f"deeper than {MAX_NESTING} levels here",
+                       f"a block may use another, and so on, {MAX_NESTING} deep")
+            raise SpecError(self.problems)
+        self.nesting += 1
         for i, item in enumerate(items):
             prev = self.item(item, item_where(items, i), scope, prev)
             if len(self.nodes) > MAX_LAYERS:
                 self.error(item_where(items, i), "CS017", f"the spec expands to more than "
                            f"{MAX_LAYERS:,} layers", "check the repeat counts", scope.context)
                 raise SpecError(self.problems)
+        self.nesting -= 1
         return prev
 
     def item(self, item, pos, scope, prev) -> int:
@@ -653,14 +807,26 @@ class Expander:
             elif SHORTHAND.fullmatch(tok):
                 key, value, target = SHORT[tok[0]], tok[1:], fields
             else:  # a bare value: the primary field, or a block's next argument
-                fields.setdefault("$positional", []).append(_scalar(tok))
-                continue
-            if key in target:  # as a duplicate YAML key is an error, so is this
+                key, value, target = "$positional", tok, None
+            if target is not None and key in target:  # an error, as a duplicate YAML key
                 self.error(pos, "CS016", f"{key} is given twice in {text!r}",
                            "give each field once", scope.context)
                 return None
-            target[key] = _scalar(value)
+            try:
+                value = _scalar(value)
+            except _HugeNumber as e:
+                return self.huge_number(pos, e, kind if target is None else key, scope.context)
+            if target is None:
+                fields.setdefault("$positional", []).append(value)
+            else:
+                target[key] = value
         return kind, fields, extra
+
+    def huge_number(self, pos, e, what, context=""):
+        """The inline forms of the YAML integer CS105 (int() refuses past 4,300 digits)."""
+        self.error(pos, "CS105", f"{what}: a number with {e.args[0]:,} digits",
+                   f"sizes are at most {MAX_INT}", context)
+        return None
 
     def subst(self, value, scope, pos):
         """Replace $name with the block's arguments."""
@@ -867,7 +1033,7 @@ class Expander:
                       input=inputs[0], groups=scope.groups + (gid,), context=context,
                       parent=scope)
         self.active.append(bname)
-        last = self.sequence(body, inner, inputs[0])
+        last = self.sequence(body, inner, inputs[0], pos)
         self.active.pop()
         scope.names[name.rsplit(".", 1)[-1]] = last
         self.full[name] = last
@@ -893,7 +1059,7 @@ class Expander:
             return prev
         for _ in range(count):
             before = len(self.problems)
-            prev = self.sequence(body, scope, prev)
+            prev = self.sequence(body, scope, prev, pos)
             if len(self.problems) > before:
                 break  # one report per fault, not one per repetition
         return prev
@@ -924,7 +1090,7 @@ class Expander:
                 self.error(bpos, "CS016", f"a branch is a list of layers, got {branch!r}", "",
                            scope.context)
                 return prev
-            ends.append(self.sequence(branch, inner, prev))
+            ends.append(self.sequence(branch, inner, prev, bpos))
         from .layers import kind as layer_kind
         index = len(self.nodes)
         self.nodes.append(Node(name, layer_kind(kind)(), tuple(ends), pos[0], pos[1], {},
@@ -936,6 +1102,10 @@ class Expander:
 
 
 _REQUIRED = object()
+
+
+class _TooDeep(Exception):
+    """Expander.size past MAX_NESTING."""
 
 
 def _has_var(value) -> bool:

@@ -241,3 +241,110 @@ def test_an_unreadable_folder_fails_check_for_a_user_who_cannot_read_it():
     finally:
         secret.chmod(0o755)
         shutil.rmtree(root)
+
+
+# --- issue 12: no RecursionError, real nesting, positions in characters ------------------
+
+def chain_of_blocks(depth: int) -> str:
+    """Block b0 uses b1, which uses b2, ... down to b<depth - 1>."""
+    return ("input: [1, 8, 8]\nblocks:\n" + "".join(
+        f"  b{i}: [b{i + 1}]\n" for i in range(depth - 1)) + f"  b{depth - 1}: [relu]\n"
+        "layers: [b0]\n")
+
+
+@pytest.mark.parametrize("depth", [245, 2450])
+def test_blocks_nested_past_the_limit_are_a_located_error(tmp_path, depth):
+    import cnnshape
+    path = tmp_path / "deep.yaml"
+    path.write_text(chain_of_blocks(depth))
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(str(path))
+    (d,) = e.value.diagnostics
+    assert (d.code, d.line, d.column) == ("CS026", 102, 9)  # b99 uses b100
+
+
+def test_blocks_branches_and_repeats_nest_up_to_the_limit(tmp_path):
+    """100 levels work from the CLI, also when each level is a branch or a repeat."""
+    from cnnshape.spec import MAX_NESTING
+    path = tmp_path / "deep.yaml"
+    path.write_text(chain_of_blocks(MAX_NESTING))
+    r = CliRunner().invoke(main, ["model", str(path), "--format", "json"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    body = "".join(f"  b{i}: [{{add: [[b{i + 1}], []]}}]\n" if i % 2 else
+                   f"  b{i}: [{{repeat: 1, layers: [b{i + 1}]}}]\n"
+                   for i in range(MAX_NESTING // 2 - 1))
+    path.write_text(f"input: [1, 8, 8]\nblocks:\n{body}  b{MAX_NESTING // 2 - 1}: [relu]\n"
+                    "layers: [b0]\n")
+    r = CliRunner().invoke(main, ["model", str(path), "--format", "json"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+
+
+def test_a_dict_spec_that_contains_itself_or_nests_deep_is_a_spec_error():
+    import cnnshape
+    layers = []
+    layers.append({"add": layers})
+    with pytest.raises(cnnshape.SpecError, match=r"\[CS006\] a value of the spec contains"):
+        cnnshape.analyze({"input": [1, 8, 8], "layers": layers})
+    kernel = [3]
+    kernel.append(kernel)
+    with pytest.raises(cnnshape.SpecError, match=r"CS006"):
+        cnnshape.analyze({"input": [1, 8, 8],
+                          "layers": [{"conv2d": {"out_channels": 4, "kernel_size": kernel}}]})
+    deep = ["relu"]
+    for _ in range(10_000):
+        deep = [deep]
+    with pytest.raises(cnnshape.SpecError, match=r"\[CS003\] nesting deeper than 64"):
+        cnnshape.analyze({"input": [1, 8, 8], "layers": deep})
+
+
+@pytest.mark.parametrize("text", [
+    "name: '" + "[" * 70 + "'\ninput: [1, 8, 8]\nlayers: [relu]\n",
+    "# " + "{" * 70 + "\ninput: [1, 8, 8]\nlayers: [relu]\n",
+    "description: |\n" + " " * 300 + "indented text\ninput: [1, 8, 8]\nlayers: [relu]\n",
+    "name: '" + "]" * 70 + "'\ninput: [1, 8, 8]\nlayers: [relu]\n",
+], ids=["brackets-in-a-name", "braces-in-a-comment", "deep-block-scalar", "closing-brackets"])
+def test_only_real_nesting_counts(tmp_path, text):
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    r = check(str(path))
+    assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("python_parser", [False, True], ids=["libyaml", "python"])
+@pytest.mark.parametrize("body, where", [
+    ("layers: " + "[" * 10_000 + "]" * 10_000, (2, 73)),
+    ("layers: " + "[" * 100_000, (2, 73)),
+    ("layers:\n" + "- " * 100_000 + "relu", (3, 129)),
+    ("layers:\n" + "".join(" " * i + "a:\n" for i in range(2000)), (67, 65)),
+    # closing brackets in a quoted name do not hide the opening ones that follow
+    ("name: '" + "]" * 5000 + "'\nlayers: " + "[" * 5000, (3, 73)),
+], ids=["flow", "unclosed", "compact", "indented", "hidden"])
+def test_deep_real_nesting_is_refused_quickly(tmp_path, monkeypatch, body, where,
+                                              python_parser):
+    import time
+
+    import cnnshape
+    import cnnshape.spec
+    if python_parser:  # PyYAML without libyaml: its composer recurses in Python
+        import yaml
+        monkeypatch.setattr(cnnshape.spec, "_loader", lambda: (yaml, yaml.SafeLoader))
+    path = tmp_path / "deep.yaml"
+    path.write_text("input: [1, 8, 8]\n" + body + "\n")
+    start = time.perf_counter()
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(str(path))
+    assert time.perf_counter() - start < 5
+    (d,) = e.value.diagnostics
+    assert (d.code, d.line, d.column) == ("CS003", *where)
+
+
+@pytest.mark.parametrize("layer", ["conv2d 4 k99999", "conv2d 4 k3x99999", "conv2d 4 99999",
+                                   "conv2d 4 kernel_size=3,99999"])
+def test_an_inline_number_too_long_for_int_is_cs105(layer):
+    digits = "9" * 5000
+    r = CliRunner().invoke(main, ["model", "--input", "1x8x8", layer.replace("99999", digits)],
+                           catch_exceptions=False)
+    assert r.exit_code == 1
+    assert "error [CS105]" in r.output and "a number with 5,000 digits" in r.output
