@@ -10,7 +10,7 @@ from dataclasses import MISSING, dataclass, fields
 from math import prod
 from typing import NamedTuple
 
-from ..arithmetic import MAX_INT  # the largest size a field takes
+from ..arithmetic import MAX_COUNT, MAX_ELEMENTS, MAX_INT  # the bounds a framework holds
 
 Shape = tuple[int, ...]
 WHOLE = "whole"  # receptive field: every unit sees the whole input (after flatten, linear, ...)
@@ -435,6 +435,44 @@ def _rank_hint(type_name: str, rank: int) -> str:
 
 def neurons(shape: Shape) -> int:
     return prod(shape)
+
+
+# --- bounds: what any framework can hold ---------------------------------------
+# Checked once per layer by the engine (graph.py), whatever the kind, and on the input:
+# per axis MAX_INT, per tensor MAX_ELEMENTS, per count MAX_COUNT (docs/spec.md, Limits).
+
+BOUND_HINT = "no framework holds it: check the sizes, scale factors and paddings before it"
+
+
+def big(n: int, sep: str = ",") -> str:
+    """A number for a message: its digits, or how many there are once beyond every bound
+    (an upsample by 1e300 makes a 301-digit size)."""
+    if n.bit_length() > 96:
+        return f"<{len(str(n))} digits>"
+    return f"{n:,}" if sep else str(n)
+
+
+def check_shape(shape: Shape, what: str = "output") -> None:
+    """Refuse a shape no framework holds: an axis over MAX_INT, or more than MAX_ELEMENTS
+    elements in all (int64 byte sizes, see arithmetic.MAX_ELEMENTS)."""
+    shown = "[" + ", ".join(big(s, "") for s in shape) + "]"
+    hint = BOUND_HINT if what == "output" else "give a smaller input shape"
+    top = max(shape)
+    if top > MAX_INT:
+        raise Problem("CS212", f"{what} {shown} has a size of {big(top)}, over the largest "
+                      f"a framework holds ({MAX_INT:,})", hint)
+    count = prod(shape)
+    if count > MAX_ELEMENTS:
+        raise Problem("CS212", f"{what} {shown} has {big(count)} elements, over the most "
+                      f"one tensor holds ({MAX_ELEMENTS:,})", hint)
+
+
+def check_cost(cost: "Cost") -> None:
+    """Refuse a layer whose counts exceed MAX_COUNT (int64)."""
+    for name, value in zip(Cost._fields, cost):
+        if value > MAX_COUNT:
+            raise Problem("CS212", f"{name.replace('_', ' ')} is {big(value)}, over the "
+                          f"largest count reported ({MAX_COUNT:,})", BOUND_HINT)
 
 
 #: Modules that define layer kinds, imported on first need, most used first, so

@@ -1,9 +1,12 @@
 """Layers that keep or simply resize the map: normalisation, dropout, activations, padding,
 upsampling, identity.  They have no MACs (the papers' and torchvision's totals count none)."""
+import math
 from dataclasses import dataclass, field
 from math import prod
 
 from . import (
+    BOUND_HINT,
+    MAX_INT,
     Bool,
     Cost,
     Count,
@@ -195,6 +198,10 @@ class Scale(Kind):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise Problem("CS104", f"{name} must be a positive number, got {_show(v)}", "",
                               name)
+            if not math.isfinite(v):  # YAML's .inf, and 1e400, which parses to inf
+                raise Problem("CS105", f"{name} must be a finite number, got {v}",
+                              "a scale factor multiplies a size; sizes are at most "
+                              f"{MAX_INT:,}", name)
             out.append(v)
         return tuple(out)
 
@@ -239,8 +246,14 @@ class Upsample(Layer):
                           f"input has {len(spatial)} spatial axes", "", field_name)
         if self.size is not None:
             return (x[0], *given)
-        # torch: floor(input_size * scale_factor), computed in double
-        out = tuple(int(s * f) for s, f in zip(spatial, given))
+        # torch: floor(input_size * scale_factor), computed in double; bounded before int()
+        # converts it, so a huge factor is a diagnostic, not an OverflowError or a 300-digit size
+        scaled = [s * float(f) for s, f in zip(spatial, given)]
+        if not max(scaled) <= MAX_INT:
+            raise Problem("CS212", f"scale_factor makes a size of {max(scaled):.4g}, "
+                          f"over the largest a framework holds ({MAX_INT:,})", BOUND_HINT,
+                          "scale_factor")
+        out = tuple(int(v) for v in scaled)
         if min(out) <= 0:
             raise Problem("CS201", f"upsample: the output size {list(out)} has an empty axis",
                           "use a larger scale_factor", "scale_factor")
