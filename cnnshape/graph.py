@@ -27,6 +27,7 @@ def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) ->
     if channels is None:
         return report
     x = (channels, *sizes)
+    layer.expect_rank(x)
     y = layer.output_shape(x)
     check_shape(y)
     cost = layer.cost(x, y)
@@ -69,6 +70,8 @@ def propagate(spec):
             continue  # an input failed and was reported already
         layer = node.layer
         try:
+            for x in xs:
+                layer.expect_rank(x)  # every kind's accepted ranks, read from its class
             y = layer.output_shape(xs if layer.merges else xs[0])
             check_shape(y)  # every kind, once: no size or count beyond what frameworks hold
             cost = layer.cost(xs if layer.merges else xs[0], y)

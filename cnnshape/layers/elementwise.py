@@ -42,10 +42,6 @@ class BatchNorm(Layer):
         "keep the running mean and variance (2 per channel, non-trainable)"))
 
     def output_shape(self, x: Shape) -> Shape:
-        if self.dims is not None:
-            ok = len(x) in ((1, 2) if self.dims == 1 else (self.dims + 1,))
-            if not ok:
-                self.expect_rank(x)
         if self.num_features is not None and self.num_features != x[0]:
             raise Problem("CS207", f"{self.type_name}: num_features is {self.num_features} but "
                           f"the input has {x[0]} channels", f"set num_features: {x[0]}",
@@ -60,7 +56,9 @@ class BatchNorm(Layer):
 register("batchnorm")(BatchNorm)
 for _dims in (1, 2, 3):
     register(f"batchnorm{_dims}d")(type(f"BatchNorm{_dims}d", (BatchNorm,), {
-        "__doc__": f"Matches torch.nn.BatchNorm{_dims}d.", "dims": _dims}))
+        "__doc__": f"Matches torch.nn.BatchNorm{_dims}d.", "dims": _dims,
+        # torch's BatchNorm1d takes (N, C) as well as (N, C, L)
+        **({"ranks": (1, 2)} if _dims == 1 else {})}))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,6 +136,7 @@ class LocalResponseNorm(Layer):
     """Matches torch.nn.LocalResponseNorm (AlexNet 2012): normalises across ``size``
     neighbouring channels; no parameters."""
     primary = "size"
+    ranks = (2, 3, 4)  # torch: "Expected 3D or higher dimensionality input"
     size: Count = field(default=5, metadata=doc("channels in the neighbourhood"))
     alpha: Number = field(default=1e-4, metadata=doc("scale"))
     beta: Number = field(default=0.75, metadata=doc("exponent"))
@@ -167,7 +166,6 @@ class ZeroPad(Layer):
                           "padding")
 
     def output_shape(self, x: Shape) -> Shape:
-        self.expect_rank(x)
         return (x[0], *(s + b + e for s, (b, e) in zip(x[1:], self.padding)))
 
     def receptive(self, x: Shape, y: Shape, rf):
@@ -223,6 +221,7 @@ class OptionalSizes(Kind):
 class Upsample(Layer):
     """Matches torch.nn.Upsample: out = floor(W * scale_factor), or the given size."""
     primary = "scale_factor"
+    ranks = (2, 3, 4)  # torch interpolates 3D, 4D and 5D (batched) inputs
     scale_factor: Scale = field(default=None, metadata=doc("multiplier, or one per axis"))
     size: OptionalSizes = field(default=None, metadata=doc("output size, or one per axis"))
     mode: Text = field(default="nearest", metadata=doc("interpolation; no effect on shapes"))
@@ -236,8 +235,6 @@ class Upsample(Layer):
     def output_shape(self, x: Shape) -> Shape:
         given = self.size if self.size is not None else self.scale_factor
         spatial = x[1:]
-        if not spatial:
-            raise Problem("CS205", f"upsample expects [C, ...spatial] input, got {list(x)}")
         if len(given) == 1:
             given = given * len(spatial)
         if len(given) != len(spatial):
