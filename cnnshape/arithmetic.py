@@ -11,6 +11,15 @@ import math
 #: and a bigger value is a typo, not a network.
 MAX_INT = 2**31 - 1
 
+#: Most elements one tensor (one sample's activations at a layer) may hold: torch keeps a
+#: tensor's size in bytes in int64, so a float32 tensor has at most 2**61 - 1 elements
+#: (``torch.empty(2**61, device="meta")`` fails with "Storage size calculation overflowed").
+MAX_ELEMENTS = 2**61 - 1
+
+#: Largest count reported, per layer and in total (params, non-trainable params,
+#: connections, neurons, MACs): int64, as frameworks and profilers store them.
+MAX_COUNT = 2**63 - 1
+
 
 def ceil_div(a: int, b: int) -> int:
     """ceil(a / b) for integers, without floats: -(-a // b)."""
@@ -160,12 +169,13 @@ def adaptive_window(index: int, size: int, out: int) -> tuple[int, int]:
 
 
 def adaptive_taps(size: int, out: int) -> int:
-    """Sum of the adaptive windows' lengths on one axis (their connections)."""
-    total = 0
-    for i in range(out):
-        start, end = adaptive_window(i, size, out)
-        total += end - start
-    return total
+    """Sum of the adaptive windows' lengths on one axis (their connections): W + out - gcd(W, out).
+
+    O(1), so an output of 2**31 - 1 answers at once.  Sum of ceil((i+1)W/out) - floor(iW/out)
+    over i < out: the floors cancel but for the last end (W), and ceil exceeds floor at the
+    out - gcd(W, out) indices j in 1..out where out does not divide j*W.
+    """
+    return size + out - math.gcd(size, out)
 
 
 # --- receptive fields (Araujo, Norris & Sim, Distill 2019) ----------------------------------

@@ -93,6 +93,11 @@ class InputShape(Sizes):
             self.fail(f"{value!r} is not a shape such as 3x224x224", param, ctx)
         if not 1 <= len(parts) <= 4 or min(parts) < 1:
             self.fail(f"{value!r}: give 1 to 4 positive sizes, channels first", param, ctx)
+        from .layers import Problem, check_shape
+        try:
+            check_shape(parts, "input")  # the engine's own bound, as on the spec's input:
+        except Problem as p:
+            self.fail(p.message, param, ctx)
         return parts
 
 

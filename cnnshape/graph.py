@@ -10,7 +10,9 @@ def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) ->
 
     Raises Problem for what cannot work, exactly as inside a model.
     """
+    from .layers import check_cost, check_shape
     out = layer.spatial(sizes)
+    check_shape(out)
     transposed = hasattr(layer, "output_padding")
     mode = layer.padding if isinstance(layer.padding, str) else ""
     axes = []
@@ -25,8 +27,11 @@ def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) ->
     if channels is None:
         return report
     x = (channels, *sizes)
+    layer.expect_rank(x)
     y = layer.output_shape(x)
+    check_shape(y)
     cost = layer.cost(x, y)
+    check_cost(cost)
     return LayerReport(layer.type_name, tuple(sizes), out, tuple(axes), x, y, cost.params,
                        cost.connections, neurons(y), cost.macs)
 
@@ -39,19 +44,25 @@ def propagate(spec):
     together as a SpecError.
     """
     from .diagnostics import Diagnostic, SpecError
-    from .layers import Problem
+    from .arithmetic import MAX_COUNT
+    from .layers import Problem, big, check_cost, check_shape
     from .layers.merge import Misaligned
     from .result import LayerResult, Result, Totals
 
     nodes, path = spec.nodes, spec.path
     if spec.input_shape is None:
         raise SpecError([])
+    try:  # an --input or analyze(input_shape=) override has not met the spec's checks
+        check_shape(spec.input_shape, "input")
+    except Problem as p:
+        raise SpecError([Diagnostic(path, *spec.input_pos, p.code, "error", p.message, p.hint)])
     shapes: list = [None] * len(nodes)
     fields: list = [None] * len(nodes)
     start = [(1, 1, 0)] * (len(spec.input_shape) - 1)  # one input pixel sees itself
     rows, problems, warnings = [], [], []
     names = [n.name for n in nodes]
     totals = [0, 0, 0, 0, 0]
+    crossed = False
     depth_of = [len(n.groups) for n in nodes]
     for i, node in enumerate(nodes):
         xs = tuple(spec.input_shape if j < 0 else shapes[j] for j in node.inputs)
@@ -59,8 +70,12 @@ def propagate(spec):
             continue  # an input failed and was reported already
         layer = node.layer
         try:
+            for x in xs:
+                layer.expect_rank(x)  # every kind's accepted ranks, read from its class
             y = layer.output_shape(xs if layer.merges else xs[0])
+            check_shape(y)  # every kind, once: no size or count beyond what frameworks hold
             cost = layer.cost(xs if layer.merges else xs[0], y)
+            check_cost(cost)
         except Problem as p:
             line, col = node.field_pos.get(p.field, (node.line, node.column))
             shapes_in = " and ".join(str(list(x)) for x in xs)
@@ -99,6 +114,15 @@ def propagate(spec):
         totals[2] += cost.connections
         totals[3] += n
         totals[4] += cost.macs
+        if max(totals) > MAX_COUNT and not crossed:
+            crossed = True  # the layer that takes a total past int64 is named, once
+            what = ("params", "non-trainable params", "connections", "neurons",
+                    "MACs")[max(range(5), key=totals.__getitem__)]
+            problems.append(Diagnostic(path, node.line, node.column, "CS212", "error",
+                                       f"{node.name}: the model's {what} reach "
+                                       f"{big(max(totals))} here, over the largest count "
+                                       f"reported ({MAX_COUNT:,})", "no framework holds it: "
+                                       "check the sizes of the layers so far"))
     # totals are only meaningful when every layer computed; a violated layer expect:
     # still leaves them right, so the model's own expectations are checked as well
     complete = not problems

@@ -348,3 +348,97 @@ def test_torch_buffers_hold_one_num_batches_tracked_per_batchnorm_beyond_ours():
     readme = (root / "README.md").read_text().split("## Conventions", 1)[1]
     spec_doc = (root / "docs" / "spec.md").read_text().split("## Counting conventions", 1)[1]
     assert "num_batches_tracked" in readme and "num_batches_tracked" in spec_doc
+
+
+# --- issue 12 section 2: sizes and counts beyond what any framework holds ---------------
+
+LENET = str(Path(__file__).parent.parent / "specs" / "lenet5.yaml")
+
+
+@pytest.mark.parametrize("shape", ["1x100000000000000000000x100000000000000000000",
+                                   "1x2147483648x32", "1x2147483647x2147483647"])
+def test_an_input_override_has_the_bound_of_the_specs_input(shape):
+    """--input went around the bound input: has: a 1e20 map was analysed and printed."""
+    r = CliRunner().invoke(main, ["model", LENET, "--input", shape])
+    assert r.exit_code == 2, r.output
+    assert "over the largest a framework holds (2,147,483,647)" in r.output or \
+        "over the most one tensor holds (2,305,843,009,213,693,951)" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_draw_with_a_400_digit_input_is_a_usage_error(tmp_path):
+    r = CliRunner().invoke(main, ["draw", LENET, "--input", f"1x{'9' * 400}x572",
+                                  "-o", str(tmp_path / "x.svg")])
+    assert r.exit_code == 2, r.output
+    assert "input [1, <400 digits>, 572] has a size of <400 digits>, over the largest a " \
+           "framework holds (2,147,483,647)" in r.output
+    assert not (tmp_path / "x.svg").exists()
+
+
+def test_the_library_refuses_an_override_beyond_the_bound_at_the_input(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("layers: [relu]\ninput: [1, 8, 8]\n")
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(str(path), input_shape=(1, 2**31, 1))
+    (d,) = e.value.diagnostics
+    assert (d.code, d.line, d.column) == ("CS212", 2, 8)
+    assert d.message == ("input [1, 2147483648, 1] has a size of 2,147,483,648, over the "
+                         "largest a framework holds (2,147,483,647)")
+
+
+def test_an_axis_at_the_bound_and_a_tensor_at_the_element_bound_are_accepted():
+    """The bounds are inclusive: 2**31-1 per axis, 2**61-1 elements (torch.empty(2**61-1,
+    device='meta') works, 2**61 does not)."""
+    r = cnnshape.analyze({"input": [1, 2147483647], "layers": ["relu"]})
+    assert r.output_shape == (1, 2147483647)
+    # 1073741824 x 2147483647 = 2**61 - 2**30: under the bound
+    r = cnnshape.analyze({"input": [1073741824, 2147483647], "layers": ["identity"]})
+    assert r.totals.neurons == 1073741824 * 2147483647
+    with pytest.raises(cnnshape.SpecError, match="CS212"):
+        cnnshape.analyze({"input": [1073741825, 2147483647], "layers": ["identity"]})
+
+
+def _brute_adaptive_taps(w, out):
+    """torch's adaptive windows, written out: [floor(i*w/out), ceil((i+1)*w/out))."""
+    import math
+    return sum(math.ceil((i + 1) * w / out) - math.floor(i * w / out) for i in range(out))
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.integers(1, 200), st.integers(1, 200))
+def test_adaptive_connections_closed_form_matches_the_windows(w, out):
+    from cnnshape import arithmetic as ar
+    assert ar.adaptive_taps(w, out) == _brute_adaptive_taps(w, out)
+
+
+def test_an_adaptive_pool_to_the_largest_size_answers_at_once():
+    """It counted its connections window by window: 2**31-1 windows ran for minutes."""
+    import time
+    start = time.perf_counter()
+    r = cnnshape.analyze({"input": [3, 8], "layers": ["adaptive_avgpool1d 2147483647"]})
+    assert time.perf_counter() - start < 1
+    # 8 + 2**31-1 - gcd(8, 2**31-1) taps per channel (the windows' lengths, hand-summed:
+    # every output reads 1 input, and 7 of them straddle two, so they read 2)
+    assert r.totals.connections == 3 * (2147483647 + 7)
+    start = time.perf_counter()
+    with pytest.raises(cnnshape.SpecError, match="CS212"):
+        cnnshape.analyze({"input": [3, 8, 8], "layers": ["adaptive_avgpool2d 2147483647"]})
+    assert time.perf_counter() - start < 1
+
+
+def test_check_refuses_what_model_crashed_on(tmp_path):
+    """upsample 1e300 then linear: check passed with 2.56e92 params, model crashed."""
+    path = tmp_path / "s.yaml"
+    path.write_text("input: [3, 8, 8]\nlayers:\n  - upsample 1e300\n  - flatten\n"
+                    "  - linear 10\n")
+    for command in ("check", "model"):
+        r = CliRunner().invoke(main, [command, str(path)])
+        assert r.exit_code == 1, r.output
+        assert "[CS212] upsample1: scale_factor makes a size of 8e+300" in r.output
+
+
+def test_conv_command_refuses_an_output_beyond_the_bound():
+    r = CliRunner().invoke(main, ["conv", "--w", "2147483647", "--f", "3", "--s",
+                                  "2147483647", "--transposed"])
+    assert r.exit_code == 1, r.output
+    assert "[CS212]" in r.output and "Traceback" not in r.output

@@ -262,3 +262,116 @@ def test_every_kind_matches_torch(text, shape, make):
     assert row.params == sum(p.numel() for p in m.parameters())
     if text.startswith("batchnorm") and "affine" not in text:
         assert row.non_trainable_params == 2 * shape[0]  # running mean and variance
+
+
+# --- issue 12 section 7: every kind accepts exactly the input ranks torch builds -------------
+
+C = 3  # every size is C, so no refusal comes from a size: only from the rank
+
+
+def _by_rank(make):
+    """A module chosen by the input's spatial axes (cnnshape's batchnorm, global pools); an
+    input with no torch module for its rank is refused."""
+    def run(x):
+        try:
+            module = make(x.dim() - 2)
+        except AttributeError as e:
+            raise ValueError(str(e)) from e
+        return module(x)
+    return lambda: run
+
+
+RANK_MODULES = {"linear": lambda: nn.Linear(C, 5), "flatten": nn.Flatten,
+                "lrn": lambda: nn.LocalResponseNorm(2), "dropout": nn.Dropout,
+                "upsample": lambda: nn.Upsample(scale_factor=2),
+                "softmax": lambda: nn.Softmax(1), "log_softmax": lambda: nn.LogSoftmax(1),
+                "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "prelu": nn.PReLU,
+                "identity": nn.Identity,
+                "batchnorm": _by_rank(lambda s: getattr(nn, f"BatchNorm{max(s, 1)}d")(C)),
+                "global_avgpool": _by_rank(lambda s: getattr(nn, f"AdaptiveAvgPool{s}d")(1)),
+                "global_maxpool": _by_rank(lambda s: getattr(nn, f"AdaptiveMaxPool{s}d")(1)),
+                "concat": lambda: lambda x: torch.cat([x, x], 1), "add": lambda: lambda x: x + x}
+for _name, _torch in (("relu", "ReLU"), ("relu6", "ReLU6"), ("selu", "SELU"), ("gelu", "GELU"),
+                      ("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("silu", "SiLU"),
+                      ("hardswish", "Hardswish"), ("hardsigmoid", "Hardsigmoid"),
+                      ("mish", "Mish"), ("softplus", "Softplus")):
+    RANK_MODULES[_name] = getattr(nn, _torch)
+for _d in (1, 2, 3):
+    RANK_MODULES |= {
+        f"conv{_d}d": lambda d=_d: getattr(nn, f"Conv{d}d")(C, 4, 1),
+        f"conv_transpose{_d}d": lambda d=_d: getattr(nn, f"ConvTranspose{d}d")(C, 4, 1),
+        f"maxpool{_d}d": lambda d=_d: getattr(nn, f"MaxPool{d}d")(1),
+        f"avgpool{_d}d": lambda d=_d: getattr(nn, f"AvgPool{d}d")(1),
+        f"adaptive_avgpool{_d}d": lambda d=_d: getattr(nn, f"AdaptiveAvgPool{d}d")(1),
+        f"adaptive_maxpool{_d}d": lambda d=_d: getattr(nn, f"AdaptiveMaxPool{d}d")(1),
+        f"batchnorm{_d}d": lambda d=_d: getattr(nn, f"BatchNorm{d}d")(C),
+        f"dropout{_d}d": lambda d=_d: getattr(nn, f"Dropout{d}d")(),
+        f"zeropad{_d}d": lambda d=_d: getattr(nn, f"ZeroPad{d}d")(1)}
+RANK_INLINE = {"conv": "4 k1", "conv_transpose": "4 k1", "maxpool": "1", "avgpool": "1",
+               "adaptive_avgpool": "1", "adaptive_maxpool": "1", "zeropad": "1",
+               "linear": "5", "upsample": "2", "lrn": "2"}
+NO_TORCH = {"subsampling2d", "partial_conv2d", "rbf"}  # LeNet-5's own layers
+# Ranks (of a sample: channels first, no batch) torch runs but reads another way than
+# cnnshape's [C, *spatial] with a batch in front; cnnshape cannot express them.
+UNBATCHED = "torch reads (N, *sample) as one unbatched sample"
+LAST_AXES = "torch works on the last axes of any input, the others as batch"
+READ_OTHERWISE = {
+    **{f"{k}{d}d": {d: UNBATCHED} for k in ("maxpool", "avgpool", "adaptive_maxpool")
+       for d in (1, 2, 3)},
+    "adaptive_avgpool1d": {1: UNBATCHED},
+    "adaptive_avgpool2d": {1: LAST_AXES, 2: UNBATCHED, 4: LAST_AXES},
+    "adaptive_avgpool3d": {2: LAST_AXES, 3: UNBATCHED},
+    "dropout1d": {1: UNBATCHED}, "dropout3d": {3: UNBATCHED},
+    "linear": {2: LAST_AXES, 3: LAST_AXES, 4: LAST_AXES},
+    "zeropad1d": {1: UNBATCHED, 3: LAST_AXES, 4: LAST_AXES},
+    "zeropad2d": {1: LAST_AXES, 2: UNBATCHED, 4: LAST_AXES},
+    "zeropad3d": {2: LAST_AXES, 3: UNBATCHED},
+}
+
+
+def torch_runs(kind, rank):
+    """Whether torch builds the kind on zeros of (2, C, ...) with ``rank`` sample axes, in
+    training and in eval mode, without a warning (dropout2d/3d warn that other ranks are
+    deprecated and will be errors)."""
+    import warnings
+    m = RANK_MODULES[kind]()
+    for train in (True, False):
+        if isinstance(m, nn.Module):
+            m.train(train)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                with torch.no_grad():
+                    m(torch.zeros(2, *[C] * rank))
+            except (RuntimeError, ValueError, IndexError, NotImplementedError):
+                return False
+        if any("NumPy" not in str(w.message) for w in caught):
+            return False
+    return True
+
+
+def cnnshape_runs(kind, rank):
+    stem = kind[:-2] if kind[-1] == "d" and kind[-2].isdigit() else kind
+    layer = f"{kind} {RANK_INLINE.get(stem, '')}".strip()
+    if REGISTRY[kind].merges:
+        layer = {"type": kind, "inputs": ["input", "input"]}
+    try:
+        cnnshape.analyze({"input": [C] * rank, "layers": [layer]})
+    except cnnshape.SpecError as e:
+        assert {d.code for d in e.diagnostics} <= {"CS205", "CS206"}, e.diagnostics
+        return False
+    return True
+
+
+def test_every_kind_is_audited_for_ranks():
+    assert set(REGISTRY) == set(RANK_MODULES) | NO_TORCH
+
+
+@pytest.mark.parametrize("kind", sorted(RANK_MODULES))
+def test_a_kind_accepts_exactly_the_ranks_torch_builds(kind):
+    """dropout1d on [3, 8, 8] and lrn on [8] were accepted; torch refuses both."""
+    theirs_ = {r for r in range(1, 5) if torch_runs(kind, r)}
+    ours_ = {r for r in range(1, 5) if cnnshape_runs(kind, r)}
+    assert ours_ <= theirs_, f"{kind}: cnnshape accepts ranks {sorted(ours_ - theirs_)} torch refuses"
+    assert theirs_ - ours_ == set(READ_OTHERWISE.get(kind, {})), kind
+    assert set(REGISTRY[kind].ranks) == ours_  # the declaration is what the engine applies

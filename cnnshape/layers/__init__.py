@@ -10,7 +10,7 @@ from dataclasses import MISSING, dataclass, fields
 from math import prod
 from typing import NamedTuple
 
-from ..arithmetic import MAX_INT  # the largest size a field takes
+from ..arithmetic import MAX_COUNT, MAX_ELEMENTS, MAX_INT  # the bounds a framework holds
 
 Shape = tuple[int, ...]
 WHOLE = "whole"  # receptive field: every unit sees the whole input (after flatten, linear, ...)
@@ -337,6 +337,10 @@ class Layer:
     """Base of every layer kind.  ``dims`` is the number of spatial axes, or None."""
     type_name = "layer"
     dims = None     # spatial axes; a class attribute, not a field
+    # The input ranks accepted (a sample: channels first, no batch), checked for every kind
+    # by expect_rank, which the engine calls: what torch builds for a batched input, as
+    # tests/test_vs_torch.py measures.  A kind with dims takes [C, *dims] unless it says.
+    ranks = (1, 2, 3, 4)
     primary = None  # the field a bare number sets in the inline form: "conv2d 32" -> out_channels
     prefix = None   # automatic names: prefix + counter (conv1, pool1); None: the type name
     merges = False  # True: takes several inputs (concat, add)
@@ -397,12 +401,29 @@ class Layer:
         where it is not defined.  A layer that keeps the geometry returns it unchanged."""
         return rf
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "dims" in cls.__dict__ and "ranks" not in cls.__dict__ and cls.dims:
+            cls.ranks = (cls.dims + 1,)
+
     def expect_rank(self, x: Shape) -> None:
-        """Refuse an input whose rank is not [C, *dims]."""
-        if self.dims is not None and len(x) != self.dims + 1:
-            want = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}[self.dims]
-            raise Problem("CS205", f"{self.type_name} expects a {want} input, got "
-                          f"{list(x)}", _rank_hint(self.type_name, len(x)))
+        """Refuse an input whose rank is not one of ``ranks``: one generic check, read from
+        the class, so no kind needs code of its own."""
+        if len(x) in self.ranks:
+            return
+        if self.ranks == (1,):
+            hint = "add a flatten layer before it"
+            if "in_features" in _fields(type(self)):
+                hint += f"; it would then get in_features={prod(x)}"
+            raise Problem("CS206", f"{self.type_name} receives {list(x)}, not a flat vector",
+                          hint)
+        want = " or ".join(LAYOUTS[r] for r in self.ranks)
+        raise Problem("CS205", f"{self.type_name} expects a {want} input, got {list(x)}",
+                      _rank_hint(self.type_name, len(x)))
+
+
+#: How an input of each rank reads (channels first, no batch).
+LAYOUTS = {1: "[F]", 2: "[C, L]", 3: "[C, H, W]", 4: "[C, D, H, W]"}
 
 
 _FIELDS: dict = {}
@@ -435,6 +456,44 @@ def _rank_hint(type_name: str, rank: int) -> str:
 
 def neurons(shape: Shape) -> int:
     return prod(shape)
+
+
+# --- bounds: what any framework can hold ---------------------------------------
+# Checked once per layer by the engine (graph.py), whatever the kind, and on the input:
+# per axis MAX_INT, per tensor MAX_ELEMENTS, per count MAX_COUNT (docs/spec.md, Limits).
+
+BOUND_HINT = "no framework holds it: check the sizes, scale factors and paddings before it"
+
+
+def big(n: int, sep: str = ",") -> str:
+    """A number for a message: its digits, or how many there are once beyond every bound
+    (an upsample by 1e300 makes a 301-digit size)."""
+    if n.bit_length() > 96:
+        return f"<{len(str(n))} digits>"
+    return f"{n:,}" if sep else str(n)
+
+
+def check_shape(shape: Shape, what: str = "output") -> None:
+    """Refuse a shape no framework holds: an axis over MAX_INT, or more than MAX_ELEMENTS
+    elements in all (int64 byte sizes, see arithmetic.MAX_ELEMENTS)."""
+    shown = "[" + ", ".join(big(s, "") for s in shape) + "]"
+    hint = BOUND_HINT if what == "output" else "give a smaller input shape"
+    top = max(shape)
+    if top > MAX_INT:
+        raise Problem("CS212", f"{what} {shown} has a size of {big(top)}, over the largest "
+                      f"a framework holds ({MAX_INT:,})", hint)
+    count = prod(shape)
+    if count > MAX_ELEMENTS:
+        raise Problem("CS212", f"{what} {shown} has {big(count)} elements, over the most "
+                      f"one tensor holds ({MAX_ELEMENTS:,})", hint)
+
+
+def check_cost(cost: "Cost") -> None:
+    """Refuse a layer whose counts exceed MAX_COUNT (int64)."""
+    for name, value in zip(Cost._fields, cost):
+        if value > MAX_COUNT:
+            raise Problem("CS212", f"{name.replace('_', ' ')} is {big(value)}, over the "
+                          f"largest count reported ({MAX_COUNT:,})", BOUND_HINT)
 
 
 #: Modules that define layer kinds, imported on first need, most used first, so

@@ -173,7 +173,6 @@ class ConvNd(Windowed):
                           "in_channels must be a multiple of groups", "groups")
 
     def output_shape(self, x: Shape) -> Shape:
-        self.expect_rank(x)
         self.check_channels(x[0])
         return (self.out_channels, *self.spatial(x[1:]))
 

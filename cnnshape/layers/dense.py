@@ -23,16 +23,13 @@ class Linear(Layer):
     """Matches torch.nn.Linear on a flat input; its in_features is what it receives."""
     primary = "out_features"
     prefix = "fc"
+    ranks = (1,)  # torch's Linear maps the last axis of any input; cnnshape wants a flatten
     out_features: Count = field(metadata=doc("output units"))
     bias: Bool = field(default=True, metadata=doc("one learned bias per output unit"))
     in_features: OptionalCount = field(default=None, metadata=doc(
         "optional: the input size you expect; a different one is an error"))
 
     def output_shape(self, x: Shape) -> Shape:
-        if len(x) != 1:
-            raise Problem("CS206", f"{self.type_name} receives {list(x)}, not a flat vector",
-                          f"add a flatten layer before it; it would then get in_features="
-                          f"{prod(x)}")
         if self.in_features is not None and self.in_features != x[0]:
             raise Problem("CS207", f"{self.type_name}: in_features is {self.in_features} but "
                           f"the layer receives {x[0]}",

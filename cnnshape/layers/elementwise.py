@@ -1,9 +1,12 @@
 """Layers that keep or simply resize the map: normalisation, dropout, activations, padding,
 upsampling, identity.  They have no MACs (the papers' and torchvision's totals count none)."""
+import math
 from dataclasses import dataclass, field
 from math import prod
 
 from . import (
+    BOUND_HINT,
+    MAX_INT,
     Bool,
     Cost,
     Count,
@@ -39,10 +42,6 @@ class BatchNorm(Layer):
         "keep the running mean and variance (2 per channel, non-trainable)"))
 
     def output_shape(self, x: Shape) -> Shape:
-        if self.dims is not None:
-            ok = len(x) in ((1, 2) if self.dims == 1 else (self.dims + 1,))
-            if not ok:
-                self.expect_rank(x)
         if self.num_features is not None and self.num_features != x[0]:
             raise Problem("CS207", f"{self.type_name}: num_features is {self.num_features} but "
                           f"the input has {x[0]} channels", f"set num_features: {x[0]}",
@@ -57,7 +56,9 @@ class BatchNorm(Layer):
 register("batchnorm")(BatchNorm)
 for _dims in (1, 2, 3):
     register(f"batchnorm{_dims}d")(type(f"BatchNorm{_dims}d", (BatchNorm,), {
-        "__doc__": f"Matches torch.nn.BatchNorm{_dims}d.", "dims": _dims}))
+        "__doc__": f"Matches torch.nn.BatchNorm{_dims}d.", "dims": _dims,
+        # torch's BatchNorm1d takes (N, C) as well as (N, C, L)
+        **({"ranks": (1, 2)} if _dims == 1 else {})}))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +136,7 @@ class LocalResponseNorm(Layer):
     """Matches torch.nn.LocalResponseNorm (AlexNet 2012): normalises across ``size``
     neighbouring channels; no parameters."""
     primary = "size"
+    ranks = (2, 3, 4)  # torch: "Expected 3D or higher dimensionality input"
     size: Count = field(default=5, metadata=doc("channels in the neighbourhood"))
     alpha: Number = field(default=1e-4, metadata=doc("scale"))
     beta: Number = field(default=0.75, metadata=doc("exponent"))
@@ -164,7 +166,6 @@ class ZeroPad(Layer):
                           "padding")
 
     def output_shape(self, x: Shape) -> Shape:
-        self.expect_rank(x)
         return (x[0], *(s + b + e for s, (b, e) in zip(x[1:], self.padding)))
 
     def receptive(self, x: Shape, y: Shape, rf):
@@ -195,6 +196,10 @@ class Scale(Kind):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise Problem("CS104", f"{name} must be a positive number, got {_show(v)}", "",
                               name)
+            if not math.isfinite(v):  # YAML's .inf, and 1e400, which parses to inf
+                raise Problem("CS105", f"{name} must be a finite number, got {v}",
+                              "a scale factor multiplies a size; sizes are at most "
+                              f"{MAX_INT:,}", name)
             out.append(v)
         return tuple(out)
 
@@ -216,6 +221,7 @@ class OptionalSizes(Kind):
 class Upsample(Layer):
     """Matches torch.nn.Upsample: out = floor(W * scale_factor), or the given size."""
     primary = "scale_factor"
+    ranks = (2, 3, 4)  # torch interpolates 3D, 4D and 5D (batched) inputs
     scale_factor: Scale = field(default=None, metadata=doc("multiplier, or one per axis"))
     size: OptionalSizes = field(default=None, metadata=doc("output size, or one per axis"))
     mode: Text = field(default="nearest", metadata=doc("interpolation; no effect on shapes"))
@@ -229,8 +235,6 @@ class Upsample(Layer):
     def output_shape(self, x: Shape) -> Shape:
         given = self.size if self.size is not None else self.scale_factor
         spatial = x[1:]
-        if not spatial:
-            raise Problem("CS205", f"upsample expects [C, ...spatial] input, got {list(x)}")
         if len(given) == 1:
             given = given * len(spatial)
         if len(given) != len(spatial):
@@ -239,8 +243,14 @@ class Upsample(Layer):
                           f"input has {len(spatial)} spatial axes", "", field_name)
         if self.size is not None:
             return (x[0], *given)
-        # torch: floor(input_size * scale_factor), computed in double
-        out = tuple(int(s * f) for s, f in zip(spatial, given))
+        # torch: floor(input_size * scale_factor), computed in double; bounded before int()
+        # converts it, so a huge factor is a diagnostic, not an OverflowError or a 300-digit size
+        scaled = [s * float(f) for s, f in zip(spatial, given)]
+        if not max(scaled) <= MAX_INT:
+            raise Problem("CS212", f"scale_factor makes a size of {max(scaled):.4g}, "
+                          f"over the largest a framework holds ({MAX_INT:,})", BOUND_HINT,
+                          "scale_factor")
+        out = tuple(int(v) for v in scaled)
         if min(out) <= 0:
             raise Problem("CS201", f"upsample: the output size {list(out)} has an empty axis",
                           "use a larger scale_factor", "scale_factor")

@@ -37,7 +37,6 @@ class Subsampling2d(Windowed):
         return self.kernel_size if self.stride is None else self.stride
 
     def output_shape(self, x: Shape) -> Shape:
-        self.expect_rank(x)
         return (x[0], *self.spatial(x[1:]))
 
     def cost(self, x: Shape, y: Shape) -> Cost:
@@ -59,7 +58,6 @@ class PartialConv2d(Windowed):
     dilation = (1, 1)
 
     def output_shape(self, x: Shape) -> Shape:
-        self.expect_rank(x)
         top = max(max(row) for row in self.table)
         if top >= x[0]:
             raise Problem("CS207", f"partial_conv2d: the table names input map {top} but the "
@@ -81,12 +79,10 @@ class RBF(Layer):
     weights: out_features x in_features non-trainable parameters."""
     primary = "out_features"
     prefix = "rbf"
+    ranks = (1,)
     out_features: Count = field(metadata=doc("classes"))
 
     def output_shape(self, x: Shape) -> Shape:
-        if len(x) != 1:
-            raise Problem("CS206", f"rbf receives {list(x)}, not a flat vector",
-                          "add a flatten layer before it")
         return (self.out_features,)
 
     def receptive(self, x: Shape, y: Shape, rf):

@@ -56,7 +56,6 @@ class PoolNd(Windowed):
                            self.ceil_mode, a.pad_end)
 
     def output_shape(self, x: Shape) -> Shape:
-        self.expect_rank(x)
         return (x[0], *self.spatial(x[1:]))
 
     def cost(self, x: Shape, y: Shape) -> Cost:
@@ -107,7 +106,6 @@ class AdaptivePoolNd(Layer):
     output_size: PerAxis = field(metadata=doc("output size, an int or one per axis"))
 
     def output_shape(self, x: Shape) -> Shape:
-        self.expect_rank(x)
         return (x[0], *self.output_size)
 
     def receptive(self, x: Shape, y: Shape, rf):
@@ -140,11 +138,9 @@ class GlobalPool(Layer):
     Like torch's AdaptiveAvgPool(1) / Keras GlobalAveragePooling with keepdims.
     """
     prefix = "pool"
+    ranks = (2, 3, 4)  # a map to pool: AdaptiveAvg/MaxPool1d/2d/3d(1)
 
     def output_shape(self, x: Shape) -> Shape:
-        if len(x) < 2:
-            raise Problem("CS205", f"{self.type_name} expects [C, ...spatial] input, got {list(x)}",
-                          "there is no spatial map left to pool")
         return (x[0],) + (1,) * (len(x) - 1)
 
     def receptive(self, x: Shape, y: Shape, rf):
