@@ -98,7 +98,18 @@ def test_a_net_without_spatial_axes_has_nothing_to_scan(tmp_path):
 
 def test_the_range_is_bounded():
     r = CliRunner().invoke(main, ["inputs", "lenet5", "--range", "1", "100000000"])
-    assert r.exit_code == 2 and "at most 100,000 sizes" in r.output
+    assert r.exit_code == 2 and "at most 20,000 sizes" in r.output
+
+
+def test_the_largest_range_is_the_one_that_answers_in_time():
+    """Issue 12: 100,000 sizes of ResNet-50 took 21 s; 20,000 take about 3 s of CPU
+    (benchmarks/limits.py).  The largest range allowed is accepted, one more refused."""
+    from cnnshape.cli import MAX_SCAN
+    assert MAX_SCAN == 20_000
+    r = CliRunner().invoke(main, ["inputs", "lenet5", "--range", "1", "20001"])
+    assert r.exit_code == 2 and "at most 20,000 sizes" in r.output
+    r = CliRunner().invoke(main, ["inputs", "lenet5", "--range", "1", "20000"])
+    assert r.exit_code == 0, r.output
 
 
 def test_json_always_lists_the_axes(tmp_path):
