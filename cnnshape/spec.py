@@ -13,8 +13,9 @@ from .arithmetic import MAX_INT
 from .diagnostics import Diagnostic, SpecError
 
 #: Expanded layers one spec may produce: repeat counts multiply, and a typo such as
-#: ``repeat: 1000000000`` must fail at once rather than fill the memory.
-MAX_LAYERS = 1_000_000
+#: ``repeat: 1000000000`` must fail at once rather than fill the memory.  1,000,000 took
+#: 84 s in ``cnnshape model``; 100,000 convolutions answer in under 7 s (benchmarks/limits.py).
+MAX_LAYERS = 100_000
 #: Values a spec may hold once its YAML aliases are written out (see _Builder.node).
 MAX_EXPANDED = 4 * MAX_LAYERS
 #: Largest spec file read (a 100k-layer spec is about 3 MiB).
