@@ -6,6 +6,7 @@ matches.  Nothing here judges: a result ``<= 0`` is returned as is, and the
 layer classes in ``cnnshape.layers`` turn it into a diagnostic.
 """
 import math
+import re
 
 #: Largest size a field or an input accepts: every framework stores sizes in int32/int64,
 #: and a bigger value is a typo, not a network.
@@ -88,11 +89,11 @@ def full_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
 
 #: Largest axis whose unread positions are listed: one byte per position.
 UNREAD_LIMIT = 1 << 22
+_UNREAD = re.compile(rb"\x00+")
 
 
-def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 0,
-                  dilation: int = 1, *,
-                  tap_limit: int | None = None) -> list[tuple[int, int]] | None:
+def unread_ranges(size: int, kernel: int, stride: int, out: int,
+                  padding: int = 0, dilation: int = 1) -> list[tuple[int, int]] | None:
     """Input positions no window reads, as inclusive 0-based (first, last) runs.
 
     Window o, tap k reads input index o*S - p_begin + k*d.  When (W + 2P - F)
@@ -100,64 +101,93 @@ def unread_ranges(size: int, kernel: int, stride: int, out: int, padding: int = 
     d > S there can also be holes inside the map.  None (not computed) for an
     axis longer than UNREAD_LIMIT.
 
-    Cost is bounded by the input, never by the kernel or the padding: only the
-    taps that can land inside the input are walked (one strided slice each),
-    and when those outnumber the input positions (``tap_limit``, default the
-    size) each position is tested in O(1) instead (see ``_is_read``).
+    Cost: W bytes marked in C, one step per run listed, and one per progression of
+    ``read_progressions`` (a handful for real layers, at most about
+    sqrt(2(W + 2P)) whatever the kernel, dilation or padding).
     """
     if size > UNREAD_LIMIT:
         return None
-    span = (out - 1) * stride
     if dilation == 1 and kernel >= stride and out >= 1:
         # windows that touch or overlap read one interval: [o=0 start, last window's end]
-        first, last = max(-padding, 0), min(span - padding + kernel - 1, size - 1)
+        first = max(-padding, 0)
+        last = min((out - 1) * stride - padding + kernel - 1, size - 1)
         if first > last:
             return [(0, size - 1)]
         return [r for r in ((0, first - 1), (last + 1, size - 1)) if r[0] <= r[1]]
-    # tap k lands in [0, size) for some window iff k*d - p + span >= 0 and k*d - p < size
-    k_lo = max(0, ceil_div(padding - span, dilation))
-    k_hi = min(kernel - 1, (padding + size - 1) // dilation)
-    if k_hi < k_lo or out < 1:
-        return [(0, size - 1)] if size else []
-    limit = size if tap_limit is None else tap_limit
-    if k_hi - k_lo + 1 > max(limit, 1):
-        read = bytearray(_is_read(x, kernel, stride, span, padding, dilation)
-                         for x in range(size))
-    else:
-        read = bytearray(size)
-        for k in range(k_lo, k_hi + 1):
-            first = k * dilation - padding
-            o0 = ceil_div(-first, stride) if first < 0 else 0
-            start = first + o0 * stride
-            if o0 >= out or start >= size:
-                continue
-            stop = min(first + span, size - 1) + 1
-            read[start:stop:stride] = b"\x01" * len(range(start, stop, stride))
-    runs, i = [], 0
-    while True:
-        i = read.find(0, i)
-        if i < 0:
-            return runs
-        j = read.find(1, i)
-        j = size if j < 0 else j
-        runs.append((i, j - 1))
-        i = j
+    read = bytearray(size)
+    ones = memoryview(b"\x01" * size)
+    for first, count, step in read_progressions(size, kernel, stride, out, padding, dilation):
+        read[first:first + count * step:step] = ones[:count]
+    # the regex engine finds the runs of zeros in C: 2M runs take 0.6 s, not 1.6 s
+    return [(m.start(), m.end() - 1) for m in _UNREAD.finditer(read)]
 
 
-def _is_read(x: int, kernel: int, stride: int, span: int, padding: int, dilation: int) -> bool:
-    """Whether some window reads input index x: is there a tap k in [0, F) with
-    k*d = x + p - o*S for a window o in [0, out)?  O(1): k*d must be congruent to
-    x + p modulo S (solvable iff gcd(d, S) divides it; then k runs through one
-    residue class modulo S/gcd) and lie in [x + p - (out-1)*S, x + p]."""
-    g = math.gcd(dilation, stride)
-    r = (x + padding) % stride
-    if r % g:
-        return False
-    m = stride // g
-    k0 = (r // g) * pow(dilation // g, -1, m) % m if m > 1 else 0
-    lo = max(0, ceil_div(x + padding - span, dilation))
-    hi = min(kernel - 1, (x + padding) // dilation)
-    return lo + (k0 - lo) % m <= hi
+def unread_count(size: int, kernel: int, stride: int, out: int,
+                 padding: int = 0, dilation: int = 1) -> int:
+    """How many input positions no window reads: W less the disjoint progressions of
+    ``read_progressions``, without listing them (any W)."""
+    return size - sum(c for _, c, _ in read_progressions(size, kernel, stride, out,
+                                                             padding, dilation))
+
+
+def read_progressions(size: int, kernel: int, stride: int, out: int, padding: int = 0,
+                      dilation: int = 1):
+    """Disjoint arithmetic progressions (first, count, step) of input indices in [0, W)
+    whose union is every index some window reads.
+
+    Index y = x + p_begin is read iff y = o*S + k*d for a window o < out and a tap
+    k < F.  With g = gcd(S, d), taps k and k + S/g read the same residue modulo S, so
+    the taps fall into min(F, S/g) classes; class r reads r*d + S*u for u in the union
+    of [t*d/g, t*d/g + out - 1] over its T = ceil((F - r) / (S/g)) taps t.  Those
+    intervals touch when out >= d/g or T = 1, and the class is one progression of
+    step S; otherwise each of its T taps is one.  Exchanging windows and taps (step d,
+    classes modulo d/g) gives the other reading; the one with fewer progressions is
+    walked, and only progressions that reach [0, W) are yielded.  Both readings have
+    more than C progressions only if F*d and out*S exceed C*C, and both are at most
+    W + 2P: so C < sqrt(2(W + 2P)), under 100,000 for any size the fields accept.
+    """
+    if out < 1 or size < 1:
+        return []
+    g = math.gcd(stride, dilation)
+    taps = _Classes(kernel, dilation, out, stride, g, padding, size)
+    windows = _Classes(out, stride, kernel, dilation, g, padding, size)
+    return min(taps, windows, key=lambda c: len(c.walk)).clip()
+
+
+class _Classes:
+    """y = i1*c1 + i2*c2 (i1 < n1, i2 < n2) as progressions of step c2, limited to the
+    padded input [p, p + W).  Class r (i1 = r modulo c2/g) is one progression when its
+    members run on without a gap (n1 <= c2/g or n2 >= c1/g), else every i1 is a class
+    of its own.  Class r starts at r*c1 and holds ((n1 - 1 - r) // m) * c1/g + n2
+    values (m = c2/g, or n1 + 1 for classes of one); ``walk`` is the range of r that
+    can reach the input: starting at or before p + W - 1 and, as the count only falls
+    with r, ending at or after p."""
+    __slots__ = ("n1", "c1", "n2", "c2", "m1", "m2", "padding", "size", "walk")
+
+    def __init__(self, n1, c1, n2, c2, g, padding, size):
+        self.n1, self.c1, self.n2, self.c2 = n1, c1, n2, c2
+        self.padding, self.size = padding, size
+        if n1 <= c2 // g or n2 >= c1 // g:
+            self.m1, self.m2, classes = c2 // g, c1 // g, min(n1, c2 // g)
+        else:
+            self.m1, self.m2, classes = n1 + 1, 0, n1
+        longest = self.count(0)
+        self.walk = range(max(0, ceil_div(padding - (longest - 1) * c2, c1)),
+                          min(classes, (padding + size - 1) // c1 + 1))
+
+    def count(self, r: int) -> int:
+        return (self.n1 - 1 - r) // self.m1 * self.m2 + self.n2
+
+    def clip(self) -> list[tuple[int, int, int]]:
+        """(first, count, step) of each class's part inside the input, in input indices."""
+        out, step, p, last = [], self.c2, self.padding, self.padding + self.size - 1
+        for r in self.walk:
+            first = r * self.c1
+            lo = max(0, ceil_div(p - first, step))
+            hi = min(self.count(r) - 1, (last - first) // step)
+            if lo <= hi:
+                out.append((first + lo * step - p, hi - lo + 1, step))
+        return out
 
 
 def adaptive_window(index: int, size: int, out: int) -> tuple[int, int]:

@@ -16,7 +16,7 @@ CONV_FLAGS = {"kernel_size": "--f", "stride": "--s", "padding": "--p", "dilation
               "ceil_mode": "--ceil-mode"}
 
 
-MAX_SCAN = 100_000  # sizes one 'cnnshape inputs' run tries
+MAX_SCAN = 20_000  # sizes one 'cnnshape inputs' run tries: ResNet-50 or GoogLeNet in ~3 s
 
 
 class Sizes(click.ParamType):

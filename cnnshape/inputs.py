@@ -45,18 +45,35 @@ def _fixed_inputs(spec) -> dict:
 _REFUSED = object()
 
 
-def _run(nodes, fixed, x0, memo):
+def _cuts(nodes) -> list[bool]:
+    """Whether, after node i, no earlier tensor is needed any more (every skip has
+    rejoined): then node i's output shape alone decides the rest of the network."""
+    last_use = {}
+    for i, node in enumerate(nodes):
+        for j in node.inputs:
+            last_use[j] = i
+    cut, live = [], 0  # live: the last node reading a tensor made before node i
+    for i in range(len(nodes)):
+        live = max(live, last_use.get(i - 1 if i else -1, 0))
+        cut.append(live <= i)
+    return cut
+
+
+def _run(nodes, fixed, x0, memo, cuts, rest):
     """(output shape, exact) for one input shape, or None where the network refuses it.
 
-    ``memo`` holds, per node, what each input shape gave: after a few strided layers most
-    sizes of a scan reach the same shapes, so deep layers are computed once, not per size.
+    ``memo`` holds, per node, what each input shape gave, and ``rest``, per cut node
+    and output shape, what the rest of the network gives: after a few strided layers
+    most sizes of a scan reach a shape seen before, and the walk stops there.
     """
     shapes = [None] * len(nodes)
-    exact = True
+    wholes, passed = [], []  # per node walked its exactness; the cuts walked past
+    got = None
     for i, node in enumerate(nodes):
         xs = tuple(x0 if j < 0 else shapes[j] for j in node.inputs)
         if i in fixed and xs[0] != fixed[i]:
-            return None
+            got = _REFUSED
+            break
         seen = memo[i].get(xs)
         if seen is None:
             layer = node.layer
@@ -69,10 +86,29 @@ def _run(nodes, fixed, x0, memo):
                 seen = _REFUSED
             memo[i][xs] = seen
         if seen is _REFUSED:
-            return None
+            got = _REFUSED
+            break
         shapes[i], whole = seen
-        exact = exact and whole
-    return shapes[-1], exact
+        wholes.append(whole)
+        if cuts[i]:
+            known = rest.get((i, shapes[i]))
+            if known is not None:
+                got = known
+                break
+            passed.append((i, shapes[i], len(wholes)))
+    if got is None:
+        got = (shapes[-1], True)
+    # what follows each cut passed: the walk's end, exact if every layer after it was
+    exact = got is _REFUSED or got[1]
+    k = len(wholes)
+    for i, shape, n in reversed(passed):
+        while k > n:
+            k -= 1
+            exact = exact and wholes[k]
+        rest[(i, shape)] = got if got is _REFUSED else (got[0], exact)
+    if got is _REFUSED:
+        return None
+    return got[0], got[1] and all(wholes)
 
 
 def scan(spec, low: int = 1, high: int = 2048) -> list[Scan]:
@@ -84,13 +120,13 @@ def scan(spec, low: int = 1, high: int = 2048) -> list[Scan]:
     out = []
     for axis in axes:
         accepted = []
-        memo = [{} for _ in spec.nodes]
+        memo, rest, cuts = [{} for _ in spec.nodes], {}, _cuts(spec.nodes)
         for n in range(low, high + 1):
             if axis is None:
                 x0 = (base[0],) + (n,) * len(spatial)
             else:
                 x0 = base[:axis + 1] + (n,) + base[axis + 2:]
-            got = _run(spec.nodes, fixed, x0, memo)
+            got = _run(spec.nodes, fixed, x0, memo, cuts, rest)
             if got is not None:
                 y, exact = got
                 accepted.append(Accepted(n, y, exact))

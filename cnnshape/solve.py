@@ -140,8 +140,7 @@ def _solution(w, f, s, pads, d, op, out, transposed=False) -> Solution:
         dropped = 0
     else:
         rem = (w + pads[0] + pads[1] - span) % s
-        runs = ar.unread_ranges(w, f, s, out, pads[0], d) or []
-        dropped = sum(b - a + 1 for a, b in runs)
+        dropped = ar.unread_count(w, f, s, out, pads[0], d)  # O(1) in W: W may be huge
     exact = rem == 0
     # the most natural first: exact, nothing dropped, symmetric, little padding, small steps
     rank = (not exact, dropped > 0, pads[0] != pads[1], op, pads[0] + pads[1], d, s, f,

@@ -2,7 +2,7 @@
 from math import ceil
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnshape import arithmetic as ar
@@ -70,32 +70,82 @@ def test_adaptive_windows_cover_the_input(w, out):
     assert ar.adaptive_taps(w, out) == sum(b - a for a, b in windows)
 
 
-@given(st.integers(1, 300), kernels, strides, st.integers(0, 12), dilations,
-       st.sampled_from([None, 0, 10 ** 9]))
-def test_unread_ranges_match_brute_force(w, f, s, p, d, tap_limit):
-    # tap_limit 0 forces the O(1)-per-position test, 10**9 the slice walk
-    assume(w + 2 * p >= d * (f - 1) + 1)
-    n = ar.conv_out(w, f, s, p, d)
+def brute_unread(w, f, s, n, p, d):
+    """Every tap of every window, walked: the reference, independent of the arithmetic."""
     read = {o * s - p + k * d for o in range(n) for k in range(f)}
-    unread = [i for i in range(w) if i not in read]
-    runs = ar.unread_ranges(w, f, s, n, p, d, tap_limit=tap_limit)
-    assert [i for a, b in runs for i in range(a, b + 1)] == unread
+    return [i for i in range(w) if i not in read]
 
 
-@pytest.mark.parametrize("w,f,s,p,d", [
-    (1, 100_000_001, 1, 50_000_000, 1),       # took 10 s when every tap was walked
-    (1, 2 ** 31 - 1, 1, 2 ** 30 - 1, 1),
-    (3, 2 ** 30, 7, 2 ** 30, 3),
-    (4096, 2 ** 31 - 1, 2, 2 ** 31 - 1, 1),
+def as_indices(runs):
+    return [i for a, b in runs for i in range(a, b + 1)]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.integers(1, 120), st.integers(1, 14), st.integers(1, 12), st.integers(0, 30),
+       st.integers(0, 30), st.integers(1, 12), st.booleans())
+def test_unread_ranges_match_brute_force(w, f, s, p, p_end, d, ceil_mode):
+    # strides and dilations up to 12 meet every gcd case: coprime, one dividing the
+    # other, common factors (4 and 6); asymmetric padding and ceil mode vary `out`
+    n = ar.pool_out(w, f, s, p, d, ceil_mode, p_end)
+    assume(n >= 1)
+    unread = brute_unread(w, f, s, n, p, d)
+    runs = ar.unread_ranges(w, f, s, n, p, d)
+    assert as_indices(runs) == unread
+    assert all(b + 1 < c for (_, b), (c, _) in zip(runs, runs[1:]))  # runs are maximal
+    assert ar.unread_count(w, f, s, n, p, d) == len(unread)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 400), st.integers(1, 400), st.integers(0, 3000),
+       st.integers(1, 400))
+def test_unread_ranges_match_brute_force_with_large_fields(w, f, s, p, d):
+    """Kernels, strides and dilations far beyond the input, padding far beyond the kernel."""
+    n = ar.conv_out(w, f, s, p, d)
+    assume(1 <= n <= 3000)
+    assert as_indices(ar.unread_ranges(w, f, s, n, p, d)) == brute_unread(w, f, s, n, p, d)
+
+
+# Issue 12: the dilated cases walked every tap over every window, quadratic in W.  Each
+# case's work is now a count of progressions, asserted exactly (no clock involved); the
+# wall-clock bound is generous for a loaded 2-core machine.
+@pytest.mark.parametrize("w,f,s,p,d,progressions", [
+    (1_000_000, 500_000, 1, 500_000, 2, 1),          # conv: took 239 s
+    (1_000_000, 400_000, 400_000, 200_000, 2, 1),    # pool, stride F
+    (1_000_000, 400_000, 1, 200_000, 2, 1),          # pool --s 1: took 165 s
+    (4_000_000, 4096, 1, 0, 256, 1),                 # conv: took 11 s
+    (4_000_000, 4096, 3, 0, 256, 3),
+    (4_194_304, 3, 5, 2 ** 31 - 1, 2 ** 20 + 1, 3),
+    (1, 100_000_001, 1, 50_000_000, 1, 1),
+    (3, 2 ** 30, 7, 2 ** 30, 3, 0),                  # no window: nothing to walk
+    (4096, 2 ** 31 - 1, 2, 2 ** 31 - 1, 1, 1),
 ])
-def test_unread_ranges_cost_is_bounded_by_the_input_not_the_kernel(w, f, s, p, d):
+def test_unread_ranges_cost_is_bounded_whatever_the_sizes(w, f, s, p, d, progressions):
     import time
     n = ar.conv_out(w, f, s, p, d)
+    assert len(ar.read_progressions(w, f, s, n, p, d)) == progressions
     start = time.perf_counter()
     runs = ar.unread_ranges(w, f, s, n, p, d)
-    assert time.perf_counter() - start < 1.0
-    # cross-check with the per-position test, which never walks taps
-    assert runs == ar.unread_ranges(w, f, s, n, p, d, tap_limit=0)
+    assert time.perf_counter() - start < 3.0  # generous: 0.1-0.3 s measured unloaded
+    assert ar.unread_count(w, f, s, n, p, d) == sum(b - a + 1 for a, b in runs)
+
+
+def test_unread_progressions_stay_below_the_square_root_bound():
+    """The worst cases found by a random search over every field up to 2**31 - 1: both
+    readings need F*d and out*S above C*C, so C < sqrt(2(W + 2P))."""
+    for w, f, s, p, d in [(430, 21052, 27277, 1925438825, 23378),
+                          (1, 48808, 103672, 1452034324, 33703)]:
+        n = ar.conv_out(w, f, s, p, d)
+        assert len(ar.read_progressions(w, f, s, n, p, d)) ** 2 < 2 * (w + 2 * p)
+        assert ar.unread_count(w, f, s, n, p, d) == len(brute_unread_sparse(w, f, s, n, p, d))
+
+
+def brute_unread_sparse(w, f, s, n, p, d):
+    """brute_unread for a tiny input and huge fields: only taps that can land inside."""
+    read = set()
+    for o in range(n):
+        lo, hi = max(0, -(-(p - o * s) // d)), min(f - 1, (p + w - 1 - o * s) // d)
+        read.update(o * s - p + k * d for k in range(lo, hi + 1))
+    return [i for i in range(w) if i not in read]
 
 
 def conv(**fields):

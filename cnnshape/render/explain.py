@@ -32,11 +32,13 @@ def _decimal(num: int, den: int) -> str:
 
 
 def _runs(runs, most: int = 6) -> str:
-    text = [str(a) if a == b else f"{a}-{b}" for a, b in runs]
-    if len(text) > most:
-        text = text[:3] + ["..."] + text[-2:]
+    def say(a, b):
+        return str(a) if a == b else f"{a}-{b}"
+    if len(runs) > most:
+        # only the five shown are formatted: an axis can have two million runs
+        text = [say(*r) for r in runs[:3]] + ["..."] + [say(*r) for r in runs[-2:]]
         return ", ".join(text) + f" ({len(runs)} runs)"
-    return ", ".join(text)
+    return ", ".join(say(*r) for r in runs)
 
 
 def _axis(a, names: tuple[str, ...]) -> list[str]:
