@@ -53,7 +53,7 @@ def format_json(diagnostics, summary: dict | None = None) -> str:
     {"format_version": ..., "summary": ..., "diagnostics": [...]}."""
     import json
 
-    from .result import FORMAT_VERSION
+    from .report import FORMAT_VERSION
     items = [d.to_dict() for d in diagnostics]
     return json.dumps(items if summary is None else {
         "format_version": FORMAT_VERSION, "summary": summary, "diagnostics": items}, indent=2)

@@ -6,6 +6,12 @@ classes at start-up.  Imports nothing of cnnshape.
 from typing import NamedTuple
 
 FLOPS_PER_MAC = 2  # one multiply and one add; FLOPs are always labelled as such
+#: The version of every JSON document cnnshape prints (model, conv, pool, check, solve,
+#: inputs, zoo), its first key ``format_version``.  Adding a key keeps it; removing or
+#: renaming a key, or changing a value's type, meaning or the document's layout, bumps it.
+#: docs/spec.md ("The JSON output") is the contract.  It lives here, not in result.py, so
+#: that ``conv --format json`` creates no model classes.
+FORMAT_VERSION = 1
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 UNIT_NAMES = {"length": "positions", "depth": "slices", "height": "rows", "width": "columns"}
 

@@ -5,13 +5,8 @@ reaches into the engine.
 """
 from dataclasses import dataclass
 
-from .report import FLOPS_PER_MAC  # plain data too; defined once
+from .report import FLOPS_PER_MAC, FORMAT_VERSION  # plain data too; defined once
 
-#: The version of every JSON document cnnshape prints (model, conv, pool, check, solve,
-#: inputs, zoo), its first key ``format_version``.  Adding a key keeps it; removing or
-#: renaming a key, or changing a value's type, meaning or the document's layout, bumps it.
-#: docs/spec.md ("The JSON output") is the contract.
-FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -475,21 +475,24 @@ def big(n: int, sep: str = ",") -> str:
 
 def check_shape(shape: Shape, what: str = "output") -> None:
     """Refuse a shape no framework holds: an axis over MAX_INT, or more than MAX_ELEMENTS
-    elements in all (int64 byte sizes, see arithmetic.MAX_ELEMENTS)."""
+    elements in all (int64 byte sizes, see arithmetic.MAX_ELEMENTS).  Runs once per layer:
+    the message is built only when it fails."""
+    top, count = max(shape), prod(shape)
+    if top <= MAX_INT and count <= MAX_ELEMENTS:
+        return
     shown = "[" + ", ".join(big(s, "") for s in shape) + "]"
     hint = BOUND_HINT if what == "output" else "give a smaller input shape"
-    top = max(shape)
     if top > MAX_INT:
         raise Problem("CS212", f"{what} {shown} has a size of {big(top)}, over the largest "
                       f"a framework holds ({MAX_INT:,})", hint)
-    count = prod(shape)
-    if count > MAX_ELEMENTS:
-        raise Problem("CS212", f"{what} {shown} has {big(count)} elements, over the most "
-                      f"one tensor holds ({MAX_ELEMENTS:,})", hint)
+    raise Problem("CS212", f"{what} {shown} has {big(count)} elements, over the most "
+                  f"one tensor holds ({MAX_ELEMENTS:,})", hint)
 
 
 def check_cost(cost: "Cost") -> None:
     """Refuse a layer whose counts exceed MAX_COUNT (int64)."""
+    if max(cost) <= MAX_COUNT:
+        return
     for name, value in zip(Cost._fields, cost):
         if value > MAX_COUNT:
             raise Problem("CS212", f"{name.replace('_', ' ')} is {big(value)}, over the "

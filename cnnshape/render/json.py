@@ -80,8 +80,8 @@ def _list(items, indent: str) -> str:
 
 
 def versioned(d: dict) -> dict:
-    """``d`` as a document: ``format_version`` first (see result.FORMAT_VERSION)."""
-    from ..result import FORMAT_VERSION
+    """``d`` as a document: ``format_version`` first (see report.FORMAT_VERSION)."""
+    from ..report import FORMAT_VERSION
     return {"format_version": FORMAT_VERSION, **d}
 
 
