@@ -729,3 +729,51 @@ def test_linear_on_a_map_without_in_features_is_still_the_classic_mistake():
         cnnshape.analyze({"input": [1, 28, 28], "layers": ["conv2d 8 k3",
                                                             "linear 10 in_features=5408"]})
     assert e.value.diagnostics[0].code == "CS206"
+
+
+def test_the_docs_convnext_and_se_blocks_match_torch():
+    """docs/spec.md's blocks against torch modules written as torchvision writes them:
+    output shape, params and FlopCounterMode MACs of the whole block."""
+    import re
+    from pathlib import Path
+    doc = (Path(__file__).parent.parent / "docs" / "spec.md").read_text()
+    se, cnx = [t for t in re.findall(r"```yaml\n(.*?)```", doc, re.S)
+               if "mul:" in t or "layer_scale" in t]
+
+    class CNBlock(nn.Module):  # torchvision.models.convnext.CNBlock, dim 96
+        def __init__(self, dim=96):
+            super().__init__()
+            self.dw = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+            self.ln = nn.LayerNorm(dim, eps=1e-6)
+            self.fc1, self.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+            self.layer_scale = nn.Parameter(torch.ones(dim, 1, 1) * 1e-6)
+
+        def forward(self, x):
+            y = self.ln(self.dw(x).permute(0, 2, 3, 1))
+            y = self.fc2(nn.functional.gelu(self.fc1(y))).permute(0, 3, 1, 2)
+            return x + self.layer_scale * y
+
+    class MBConv(nn.Module):  # torchvision's MBConv with SqueezeExcitation, 16 -> 24, s2
+        def __init__(self):
+            super().__init__()
+            self.expand = nn.Sequential(nn.Conv2d(16, 96, 1, bias=False), nn.BatchNorm2d(96),
+                                        nn.SiLU())
+            self.dw = nn.Sequential(nn.Conv2d(96, 96, 3, 2, 1, groups=96, bias=False),
+                                    nn.BatchNorm2d(96), nn.SiLU())
+            self.fc1, self.fc2 = nn.Conv2d(96, 4, 1), nn.Conv2d(4, 96, 1)
+            self.project = nn.Sequential(nn.Conv2d(96, 24, 1, bias=False), nn.BatchNorm2d(24))
+
+        def forward(self, x):
+            y = self.dw(self.expand(x))
+            s = nn.functional.adaptive_avg_pool2d(y, 1)
+            s = torch.sigmoid(self.fc2(nn.functional.silu(self.fc1(s))))
+            return self.project(y * s)
+
+    for text, module, shape in ((cnx, CNBlock(), (96, 56, 56)), (se, MBConv(), (16, 112, 112))):
+        result = cnnshape.analyze(__import__("yaml").safe_load(text))
+        m = module.eval()
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            y = m(torch.zeros(1, *shape))
+        assert result.output_shape == tuple(y.shape[1:])
+        assert result.totals.params == sum(p.numel() for p in m.parameters())
+        assert result.totals.macs == counter.get_total_flops() // 2
