@@ -665,7 +665,7 @@ class Expander:
                 keys = [k for k in item if k not in RESERVED]
                 kind = item.get("type", keys[0] if len(keys) == 1 else None)
                 body = item.get(kind) if "type" not in item else None
-                if kind in ("concat", "add") and isinstance(body, list):
+                if kind in ("concat", "add", "mul") and isinstance(body, list):
                     total += 1 + sum(self.size(b, memo, _active, _depth) for b in body)
                 elif isinstance(kind, str) and kind in self.blocks and kind not in _active:
                     total += self.size(self.blocks[kind][1], memo, _active + (kind,), _depth)
@@ -685,7 +685,7 @@ class Expander:
             self.error(pos, "CS015", f"block {bname!r} has the name of a layer type",
                        "rename the block")
             return
-        if bname in ("input", "previous", "repeat", "concat", "add", "layers", *RESERVED):
+        if bname in ("input", "previous", "repeat", "concat", "add", "mul", "layers", *RESERVED):
             self.error(pos, "CS015", f"block {bname!r} has a name the spec format reserves",
                        "rename the block")
             return
@@ -772,7 +772,7 @@ class Expander:
             kind = keys[0]
             body = item[kind]
             extra = {k: item[k] for k in RESERVED if k in item}
-            if kind in ("concat", "add") and isinstance(body, list):
+            if kind in ("concat", "add", "mul") and isinstance(body, list):
                 return self.branches(kind, body, val_where(item, kind), pos, extra, scope,
                                      prev)
             outer = {k: key_where(item, k) for k in item if k in RESERVED}

@@ -442,3 +442,38 @@ def test_conv_command_refuses_an_output_beyond_the_bound():
                                   "2147483647", "--transposed"])
     assert r.exit_code == 1, r.output
     assert "[CS212]" in r.output and "Traceback" not in r.output
+
+
+# --- issue 13: the vocabulary of modern blocks -----------------------------------------------
+
+NEW_KINDS = ["layernorm 8", {"type": "layernorm", "normalized_shape": [8, 8]}, "layernorm2d",
+             "groupnorm 2 num_channels=4", "instancenorm2d affine=true",
+             "layer_scale 1e-5 dim=-1", "stochastic_depth 0.2 mode=batch", "permute 1,2,0",
+             "reshape 4,-1", "unflatten dim=0 unflattened_size=2,2", "channel_shuffle g2",
+             "pixel_shuffle 2", "pixel_unshuffle 2", "linear 3 in_features=8",
+             {"mul": [[], ["adaptive_avgpool2d 1"]]},
+             {"type": "add", "broadcast": True, "inputs": ["input", "previous"]}]
+
+
+@pytest.mark.parametrize("layer", NEW_KINDS, ids=str)
+def test_each_new_kind_is_analysed_and_valid_for_the_schema(layer):
+    """What cnnshape builds, the JSON Schema (``cnnshape schema``) lets through."""
+    from test_schema import _errors
+    spec = {"input": [4, 8, 8], "layers": [layer]}
+    assert cnnshape.analyze(spec).layers
+    assert [e.message for e in _errors(spec)] == []
+
+
+def test_add_broadcasts_only_when_told():
+    spec = {"input": [4, 8, 8], "layers": ["global_avgpool",
+                                           {"type": "add", "inputs": ["input", "previous"]}]}
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze(spec)
+    assert "[4, 8, 8] and [4, 1, 1]" in str(e.value.diagnostics[0])
+    spec["layers"][1]["broadcast"] = True
+    assert cnnshape.analyze(spec).output_shape == (4, 8, 8)
+    spec = {"input": [4, 8, 8], "layers": ["conv2d 3 k1", {"type": "add", "broadcast": True,
+                                                            "inputs": ["input", "previous"]}]}
+    with pytest.raises(cnnshape.SpecError) as e:  # 4 against 3 channels: no broadcast
+        cnnshape.analyze(spec)
+    assert "[4, 8, 8] and [3, 8, 8] do not broadcast" in str(e.value.diagnostics[0])

@@ -114,3 +114,55 @@ def test_forward_composition_equals_the_papers_walk_back(layers):
         back_p = s * back_p + pad
         back_s = s * back_s
     assert (r, s_, p) == (back_r, back_s, back_p)
+
+
+# --- issue 13: every new kind passes the field on, or says why not ----------------------------
+
+def test_a_channel_gate_sees_the_whole_map():
+    """Squeeze-and-excitation: the gate pools the whole map, so every gated unit depends on
+    all of it, as after global pooling."""
+    r = rows({"input": [16, 32, 32], "layers": ["conv2d 16 k3 p1", {"mul": [
+        [], ["adaptive_avgpool2d 1", "conv2d 4 k1", "relu", "conv2d 16 k1", "sigmoid"]]}]})
+    assert r["conv1"].field == ((3, 1, 1),) * 2
+    assert r["mul1"].field == "whole"
+
+
+def test_a_convnext_block_keeps_the_depthwise_field():
+    """permute to channels-last, layernorm and linear over the channels, permute back,
+    layer scale, drop path, residual: only the 7x7 depthwise conv widens the field."""
+    r = rows({"input": [96, 56, 56], "layers": [{"add": [[], [
+        "conv2d 96 k7 p3 g96", "permute 1,2,0", "layernorm 96", "linear 384 in_features=96",
+        "gelu", "linear 96 in_features=384", "permute 2,0,1", "layer_scale",
+        "stochastic_depth 0.1"]]}]})
+    for name in ("conv1", "permute1", "ln1", "fc1", "fc2", "permute2", "layer_scale1",
+                 "drop_path1"):
+        assert r[f"add1.branch2.{name}"].field == ((7, 1, 3),) * 2, name
+    assert r["add1"].field == ((7, 1, 3),) * 2
+
+
+def test_norms_pooling_the_map_make_the_field_whole():
+    """GroupNorm and InstanceNorm take mean and variance over the whole map; LayerNorm2d
+    only over the channels at each place."""
+    for norm, whole in (("groupnorm 4", True), ("instancenorm2d", True), ("layernorm2d", False),
+                        ("layernorm 8x8", True), ("batchnorm", False)):
+        r = rows({"input": [8, 8, 8], "layers": ["conv2d 8 k3 p1", norm]})
+        assert (r[list(r)[-1]].field == "whole") == whole, norm
+
+
+def test_pixel_shuffle_is_an_upsampling_and_unshuffle_a_window():
+    r = rows({"input": [16, 16, 16], "layers": ["conv2d 16 k3 s2 p1", "pixel_shuffle 2",
+                                                 "pixel_unshuffle 2"]})
+    assert r["pixel_shuffle1"].effective_stride == (1, 1)
+    assert r["pixel_shuffle1"].receptive_field == (3, 3)
+    # after the shuffle S = 1, P = 1 + (2 - 1)*2/4; the 2x2 gather: r + (2 - 1)*1, 1*2, P
+    assert r["pixel_unshuffle1"].field == ((4, 2, Fraction(3, 2)),) * 2
+
+
+def test_rearrangements_keep_define_or_drop_the_field():
+    r = rows({"input": [4, 8, 8], "layers": ["conv2d 4 k3 p1", "channel_shuffle 2",
+                                               "permute 0,2,1", "reshape -1"]})
+    assert r["channel_shuffle1"].field == ((3, 1, 1),) * 2
+    assert r["permute1"].field is None  # H and W swapped: not a channels rotation
+    r = rows({"input": [4, 8, 8], "layers": ["conv2d 4 k3 p1", "reshape -1",
+                                               "unflatten dim=0 unflattened_size=4,8,8"]})
+    assert r["reshape1"].field == "whole" and r["unflatten1"].field == "whole"

@@ -290,7 +290,20 @@ RANK_MODULES = {"linear": lambda: nn.Linear(C, 5), "flatten": nn.Flatten,
                 "batchnorm": _by_rank(lambda s: getattr(nn, f"BatchNorm{max(s, 1)}d")(C)),
                 "global_avgpool": _by_rank(lambda s: getattr(nn, f"AdaptiveAvgPool{s}d")(1)),
                 "global_maxpool": _by_rank(lambda s: getattr(nn, f"AdaptiveMaxPool{s}d")(1)),
-                "concat": lambda: lambda x: torch.cat([x, x], 1), "add": lambda: lambda x: x + x}
+                "concat": lambda: lambda x: torch.cat([x, x], 1), "add": lambda: lambda x: x + x,
+                "mul": lambda: lambda x: x * x,
+                "layernorm": lambda: nn.LayerNorm(C), "groupnorm": lambda: nn.GroupNorm(1, C),
+                "layernorm2d": lambda: lambda x: nn.LayerNorm(C)(x.permute(0, 2, 3, 1)).permute(
+                    0, 3, 1, 2),  # torchvision's ConvNeXt LayerNorm2d
+                "layer_scale": lambda: lambda x: torch.ones(C, *[1] * (x.dim() - 2)) * x,
+                "stochastic_depth": lambda: lambda x: x * torch.ones(x.shape[0],
+                                                                     *[1] * (x.dim() - 1)),
+                "permute": lambda: lambda x: x.permute(0, *reversed(range(1, x.dim()))),
+                "reshape": lambda: lambda x: x.reshape(x.shape[0], -1),
+                "unflatten": lambda: nn.Unflatten(1, (C,)),
+                "channel_shuffle": lambda: nn.ChannelShuffle(C),
+                "pixel_shuffle": lambda: nn.PixelShuffle(1),
+                "pixel_unshuffle": lambda: nn.PixelUnshuffle(1)}
 for _name, _torch in (("relu", "ReLU"), ("relu6", "ReLU6"), ("selu", "SELU"), ("gelu", "GELU"),
                       ("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("silu", "SiLU"),
                       ("hardswish", "Hardswish"), ("hardsigmoid", "Hardsigmoid"),
@@ -306,10 +319,16 @@ for _d in (1, 2, 3):
         f"adaptive_maxpool{_d}d": lambda d=_d: getattr(nn, f"AdaptiveMaxPool{d}d")(1),
         f"batchnorm{_d}d": lambda d=_d: getattr(nn, f"BatchNorm{d}d")(C),
         f"dropout{_d}d": lambda d=_d: getattr(nn, f"Dropout{d}d")(),
-        f"zeropad{_d}d": lambda d=_d: getattr(nn, f"ZeroPad{d}d")(1)}
+        f"zeropad{_d}d": lambda d=_d: getattr(nn, f"ZeroPad{d}d")(1),
+        f"instancenorm{_d}d": lambda d=_d: getattr(nn, f"InstanceNorm{d}d")(C)}
 RANK_INLINE = {"conv": "4 k1", "conv_transpose": "4 k1", "maxpool": "1", "avgpool": "1",
                "adaptive_avgpool": "1", "adaptive_maxpool": "1", "zeropad": "1",
-               "linear": "5", "upsample": "2", "lrn": "2"}
+               "linear": f"5 in_features={C}", "upsample": "2", "lrn": "2", "layernorm": C,
+               "layernorm2d": "",
+               "groupnorm": "1", "stochastic_depth": "0.1", "reshape": "-1",
+               "unflatten": f"dim=0 unflattened_size={C}", "channel_shuffle": C,
+               "pixel_shuffle": "1", "pixel_unshuffle": "1",
+               "permute": lambda rank: ",".join(map(str, reversed(range(rank))))}
 NO_TORCH = {"subsampling2d", "partial_conv2d", "rbf"}  # LeNet-5's own layers
 # Ranks (of a sample: channels first, no batch) torch runs but reads another way than
 # cnnshape's [C, *spatial] with a batch in front; cnnshape cannot express them.
@@ -322,7 +341,7 @@ READ_OTHERWISE = {
     "adaptive_avgpool2d": {1: LAST_AXES, 2: UNBATCHED, 4: LAST_AXES},
     "adaptive_avgpool3d": {2: LAST_AXES, 3: UNBATCHED},
     "dropout1d": {1: UNBATCHED}, "dropout3d": {3: UNBATCHED},
-    "linear": {2: LAST_AXES, 3: LAST_AXES, 4: LAST_AXES},
+    "pixel_shuffle": {2: UNBATCHED, 4: LAST_AXES}, "pixel_unshuffle": {2: UNBATCHED, 4: LAST_AXES},
     "zeropad1d": {1: UNBATCHED, 3: LAST_AXES, 4: LAST_AXES},
     "zeropad2d": {1: LAST_AXES, 2: UNBATCHED, 4: LAST_AXES},
     "zeropad3d": {2: LAST_AXES, 3: UNBATCHED},
@@ -352,7 +371,8 @@ def torch_runs(kind, rank):
 
 def cnnshape_runs(kind, rank):
     stem = kind[:-2] if kind[-1] == "d" and kind[-2].isdigit() else kind
-    layer = f"{kind} {RANK_INLINE.get(stem, '')}".strip()
+    fields = RANK_INLINE.get(kind, RANK_INLINE.get(stem, ""))
+    layer = f"{kind} {fields(rank) if callable(fields) else fields}".strip()
     if REGISTRY[kind].merges:
         layer = {"type": kind, "inputs": ["input", "input"]}
     try:
@@ -375,3 +395,385 @@ def test_a_kind_accepts_exactly_the_ranks_torch_builds(kind):
     assert ours_ <= theirs_, f"{kind}: cnnshape accepts ranks {sorted(ours_ - theirs_)} torch refuses"
     assert theirs_ - ours_ == set(READ_OTHERWISE.get(kind, {})), kind
     assert set(REGISTRY[kind].ranks) == ours_  # the declaration is what the engine applies
+
+
+# --- issue 13: the vocabulary of modern blocks, each against torch over random configurations --
+#
+# cnnshape's side is the layer object the spec builds, checked as the engine checks it (the
+# rank, then the shape, then the cost); torch's is the module run on zeros of a batch of 2 and
+# of 3, which must agree on the sample's shape (a merge whose paths differ in rank broadcasts
+# the batch axis of one against a sample axis of the other: it holds for one batch size only).
+
+def ours_kind(kind, fields, shapes):
+    """(output shape, params, non-trainable, macs) or the refusal's code."""
+    try:
+        layer = REGISTRY[kind].build(fields)
+        for x in shapes:
+            layer.expect_rank(x)
+        xs = tuple(shapes) if layer.merges else shapes[0]
+        y = layer.output_shape(xs)
+        c = layer.cost(xs, y)
+        return y, c.params, c.non_trainable_params, c.macs
+    except Problems as e:
+        return e.problems[0].code
+    except Problem as p:
+        return p.code
+
+
+def theirs_kind(make, shapes):
+    """(sample shape, params, buffers less BatchNorm-style counters, macs) from torch, or None
+    where torch refuses (or gives an empty tensor, or a shape that depends on the batch)."""
+    out = None
+    for batch, train in ((2, True), (3, False)):  # training and inference: both must build
+        try:
+            m = make()
+            if isinstance(m, nn.Module):
+                m.train(train)
+            with torch.no_grad(), FlopCounterMode(display=False) as counter:
+                y = m(*[torch.zeros(batch, *s) for s in shapes])
+        except (RuntimeError, ValueError, IndexError, TypeError):
+            return None
+        if y.numel() == 0 or y.shape[0] != batch:
+            return None
+        params = buffers = 0
+        if isinstance(m, nn.Module):
+            params = sum(p.numel() for p in m.parameters())
+            buffers = sum(b.numel() for n, b in m.named_buffers()
+                          if not n.endswith("num_batches_tracked"))
+        got = (tuple(y.shape[1:]), params, buffers, counter.get_total_flops() // 2 // batch)
+        if out is not None and got != out:
+            return None
+        out = got
+    return out
+
+
+def run_cases(generate, n, seed, need_refused=True):
+    """n random cases from ``generate(rng) -> (kind, fields, shapes, make)``: both agree or
+    both refuse.  Returns (agreed, refused) for the commit message."""
+    rng = random.Random(seed)
+    torch.manual_seed(0)
+    bad, agreed, refused = [], 0, 0
+    for _ in range(n):
+        kind, fields, shapes, make = generate(rng)
+        mine, ref = ours_kind(kind, fields, shapes), theirs_kind(make, shapes)
+        if ref is None or isinstance(mine, str):
+            if ref is None and isinstance(mine, str):
+                refused += 1
+            else:
+                bad.append((kind, fields, shapes, mine, ref or "torch refuses"))
+        elif mine != ref:
+            bad.append((kind, fields, shapes, mine, ref))
+        else:
+            agreed += 1
+    assert not bad, "\n".join(map(str, bad[:20]))
+    assert agreed > n // 3 and (refused > n // 50 or not need_refused), (agreed, refused)
+    return agreed, refused
+
+
+def _size(rng):
+    return rng.choice((1, 1, 2, 3, 4, 5, 6, 8))
+
+
+def merge_case(rng):
+    """Two or three paths: mostly one rank, each axis the common size or 1, sometimes not."""
+    kind = rng.choice(("mul", "mul", "add"))
+    rank = rng.randint(1, 4)
+    base = [rng.randint(1, 6) for _ in range(rank)]
+    shapes = []
+    for _ in range(rng.choice((2, 2, 3))):
+        s = [b if rng.random() < 0.6 else 1 for b in base]
+        if rng.random() < 0.1:
+            s[rng.randrange(rank)] = rng.randint(1, 6)
+        if rng.random() < 0.1:
+            s = s[rng.randint(1, rank):] or [rng.randint(1, 6)] if rank > 1 else s + [2]
+        shapes.append(tuple(s))
+    fields = {"broadcast": True} if kind == "add" and rng.random() < 0.7 else {}
+
+    def make():
+        def run(*xs):
+            if kind == "add" and not fields and len({x.shape for x in xs}) > 1:
+                raise ValueError("add without broadcast: shapes must be equal")
+            y = xs[0]
+            for x in xs[1:]:
+                y = y * x if kind == "mul" else y + x
+            return y
+        return run
+    return kind, fields, shapes, make
+
+
+def test_mul_and_add_broadcast_as_torch():
+    """torch's * and + on batched paths; add broadcasts only when told (its default, one
+    shape, is what a residual needs: the mismatch is the bug cnnshape exists to catch)."""
+    agreed, refused = run_cases(merge_case, 1500, 1301)
+    print(f"mul/add: {agreed} agreed with torch, {refused} refused by both")
+
+
+def test_add_names_both_shapes_and_suggests_mul_for_a_gate():
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze({"input": [16, 8, 8], "layers": [
+            {"add": [[], ["adaptive_avgpool2d 1"]]}]})
+    message = str(e.value.diagnostics[0])
+    assert "[16, 8, 8] and [16, 1, 1]" in message and "use mul" in message
+
+
+def norm_case(rng):
+    kind = rng.choice(("layernorm", "layernorm2d", "groupnorm", "instancenorm1d",
+                       "instancenorm2d", "instancenorm3d"))
+    rank = rng.randint(1, 4)
+    x = tuple(_size(rng) for _ in range(rank))
+    if kind == "layernorm":
+        n = rng.randint(1, rank)
+        shape = list(x[-n:])
+        if rng.random() < 0.1:
+            shape[0] += 1
+        fields = {"normalized_shape": shape if n > 1 or rng.random() < 0.5 else shape[0],
+                  "elementwise_affine": rng.random() < 0.7, "bias": rng.random() < 0.7}
+        return kind, fields, [x], lambda: nn.LayerNorm(shape, **{
+            k: fields[k] for k in ("elementwise_affine", "bias")})
+    if kind == "layernorm2d":
+        fields = {"elementwise_affine": rng.random() < 0.7, "bias": rng.random() < 0.7,
+                  "eps": 1e-6}
+        if rng.random() < 0.3:
+            fields["normalized_shape"] = x[0] + (rng.random() < 0.2)
+
+        def make():  # torchvision.models.convnext.LayerNorm2d, as its source writes it
+            ln = nn.LayerNorm(fields.get("normalized_shape", x[0]), eps=1e-6,
+                              elementwise_affine=fields["elementwise_affine"],
+                              bias=fields["bias"])
+
+            class LayerNorm2d(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.ln = ln
+
+                def forward(self, t):
+                    return self.ln(t.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+            return LayerNorm2d()
+        return kind, fields, [x], make
+    if kind == "groupnorm":
+        groups = rng.choice([g for g in range(1, 9) if x[0] % g == 0] if rng.random() < 0.85
+                            else [3, 5, 7])
+        fields = {"num_groups": groups, "affine": rng.random() < 0.7}
+        if rng.random() < 0.3:
+            fields["num_channels"] = x[0]
+        return kind, fields, [x], lambda: nn.GroupNorm(groups, x[0], affine=fields["affine"])
+    dims = int(kind[-2])
+    flags = {"affine": rng.random() < 0.5, "track_running_stats": rng.random() < 0.5}
+    fields = dict(flags, **({"num_features": x[0]} if rng.random() < 0.3 else {}))
+
+    def make():
+        if rank == dims:  # torch reads (N, C, ...) one axis short as one unbatched sample
+            raise ValueError(UNBATCHED)
+        return getattr(nn, f"InstanceNorm{dims}d")(x[0], **flags)
+    return kind, fields, [x], make
+
+
+def test_norms_agree_with_torch():
+    """LayerNorm, ConvNeXt's LayerNorm2d, GroupNorm, InstanceNorm1d/2d/3d: shapes, params,
+    running statistics as non-trainable, no MACs (FlopCounterMode counts none)."""
+    agreed, refused = run_cases(norm_case, 1500, 1302)
+    print(f"norms: {agreed} agreed with torch, {refused} refused by both")
+
+
+def scale_case(rng):
+    kind = rng.choice(("layer_scale", "stochastic_depth"))
+    rank = rng.randint(1, 4)
+    x = tuple(_size(rng) for _ in range(rank))
+    if kind == "stochastic_depth":
+        fields = {"p": rng.choice((0.0, 0.1, 0.5)), "mode": rng.choice(("row", "batch"))}
+
+        def make():  # torchvision.ops.StochasticDepth at inference: the identity
+            class StochasticDepth(nn.Module):
+                def forward(self, t):
+                    if not self.training or fields["p"] == 0.0:
+                        return t
+                    size = [t.shape[0]] + [1] * (t.ndim - 1) if fields["mode"] == "row" \
+                        else [1] * t.ndim
+                    return t * torch.empty(size).bernoulli_(1 - fields["p"])
+            return StochasticDepth()
+        return kind, fields, [x], make
+    dim = rng.choice((0, 0, -1, rank - 1, rank, -rank - 1))
+    fields = {"dim": dim, "init_values": 1e-6}
+    if rng.random() < 0.3:
+        fields["num_features"] = x[dim] if -rank <= dim < rank else 1
+
+    def make():  # torchvision's CNBlock (dim 0: [C, 1, 1]); timm's LayerScale (dim -1: [C])
+        d = dim % rank
+        gamma = nn.Parameter(torch.ones(x[d], *[1] * (rank - 1 - d)) * 1e-6)
+
+        class LayerScale(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gamma = gamma
+
+            def forward(self, t):
+                return self.gamma * t
+        if not -rank <= dim < rank:
+            raise ValueError("dim out of range")
+        return LayerScale()
+    return kind, fields, [x], make
+
+
+def test_layer_scale_and_stochastic_depth_agree_with_torch():
+    agreed, refused = run_cases(scale_case, 600, 1303)
+    print(f"layer_scale/stochastic_depth: {agreed} agreed with torch, {refused} refused")
+
+
+def rearrange_case(rng):
+    kind = rng.choice(("permute", "reshape", "unflatten", "channel_shuffle", "pixel_shuffle",
+                       "pixel_unshuffle"))
+    rank = rng.randint(1, 4)
+    x = tuple(_size(rng) for _ in range(rank))
+    if kind == "permute":
+        order = list(range(rank))
+        rng.shuffle(order)
+        order = [d - rank if rng.random() < 0.2 else d for d in order]
+        if rng.random() < 0.1:
+            order[0] = order[-1] if rank > 1 else 5
+        if rng.random() < 0.05:
+            order = order + [0]
+        return kind, {"order": order}, [x], lambda: lambda t: t.permute(
+            0, *[d + 1 if d >= 0 else d for d in order])
+    if kind in ("reshape", "unflatten"):
+        total = prod_(x) if kind == "reshape" else None
+        d = rng.randrange(rank) - (rank if rng.random() < 0.3 else 0)
+        n = x[d] if kind == "unflatten" else total
+        sizes = factor(rng, n, rng.randint(1, 4 if kind == "reshape" else 3))
+        if rng.random() < 0.4:
+            sizes[rng.randrange(len(sizes))] = -1
+        if rng.random() < 0.08:
+            sizes[0] += 1
+        if rng.random() < 0.03:
+            sizes = [-1, -1]
+        if kind == "reshape":
+            return kind, {"shape": sizes}, [x], lambda: lambda t: five_axes(
+                t.reshape(t.shape[0], *sizes))
+        return kind, {"dim": d, "unflattened_size": sizes}, [x], lambda: (
+            lambda t: five_axes(nn.Unflatten(d + 1 if d >= 0 else d, sizes)(t)))
+    if kind == "channel_shuffle":
+        g = rng.choice([g for g in range(1, 7) if x[0] % g == 0] if rng.random() < 0.85
+                       else (2, 3, 4))
+        return kind, {"groups": g}, [x], lambda: nn.ChannelShuffle(g)
+    r = rng.choice((1, 2, 2, 3))
+    if rank != 3:  # torch reads the last 3 axes: of [C, L] the batch joins them, of
+        # [C, D, H, W] the channels are batch; cnnshape takes a [C, H, W] map only
+        return kind, {"upscale_factor" if kind == "pixel_shuffle" else "downscale_factor": r}, \
+            [x], lambda: _refuse(READ_OTHERWISE_NOTE)
+    if kind == "pixel_shuffle":
+        x = (x[0] * r * r if rng.random() < 0.85 else x[0], *x[1:])
+        return kind, {"upscale_factor": r}, [x], lambda: nn.PixelShuffle(r)
+    x = (x[0], *(s * r if rng.random() < 0.9 else s for s in x[1:]))
+    return kind, {"downscale_factor": r}, [x], lambda: nn.PixelUnshuffle(r)
+
+
+READ_OTHERWISE_NOTE = "torch reads this rank another way (see READ_OTHERWISE)"
+
+
+def _refuse(why):
+    raise ValueError(why)
+
+
+def prod_(x):
+    out = 1
+    for v in x:
+        out *= v
+    return out
+
+
+def factor(rng, n, k):
+    """n as a product of k sizes, picked at random."""
+    sizes = []
+    for _ in range(k - 1):
+        d = rng.choice([d for d in range(1, n + 1) if n % d == 0])
+        sizes.append(d)
+        n //= d
+    return sizes + [n]
+
+
+def five_axes(t):
+    if t.dim() > 5:  # a sample of more than 4 axes: cnnshape's shapes stop at [C, D, H, W]
+        raise ValueError("more than 4 sample axes")
+    return t
+
+
+def test_rearrangements_agree_with_torch():
+    """permute, reshape, unflatten (-1 inferred), channel_shuffle, pixel_shuffle and
+    pixel_unshuffle: shape, and no params or MACs."""
+    agreed, refused = run_cases(rearrange_case, 2000, 1304)
+    print(f"rearrangements: {agreed} agreed with torch, {refused} refused by both")
+
+
+def linear_case(rng):
+    rank = rng.randint(1, 4)
+    x = tuple(_size(rng) for _ in range(rank))
+    out = rng.randint(1, 9)
+    fields = {"out_features": out, "bias": rng.random() < 0.7}
+    if rank > 1 or rng.random() < 0.5:
+        fields["in_features"] = x[-1] if rng.random() < 0.9 else x[-1] + 1
+    return "linear", fields, [x], lambda: nn.Linear(fields.get("in_features", x[-1]), out,
+                                                    bias=fields["bias"])
+
+
+def test_linear_over_the_last_axis_agrees_with_torch():
+    """On a map, with in_features its last axis: torch's shape, params and MACs (matmul)."""
+    agreed, refused = run_cases(linear_case, 800, 1305)
+    print(f"linear: {agreed} agreed with torch, {refused} refused by both")
+
+
+def test_linear_on_a_map_without_in_features_is_still_the_classic_mistake():
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze({"input": [1, 28, 28], "layers": ["conv2d 8 k3", "linear 10"]})
+    d = e.value.diagnostics[0]
+    assert d.code == "CS206" and "in_features=5408" in d.hint
+    with pytest.raises(cnnshape.SpecError) as e:  # the flattened size is not the last axis
+        cnnshape.analyze({"input": [1, 28, 28], "layers": ["conv2d 8 k3",
+                                                            "linear 10 in_features=5408"]})
+    assert e.value.diagnostics[0].code == "CS206"
+
+
+def test_the_docs_convnext_and_se_blocks_match_torch():
+    """docs/spec.md's blocks against torch modules written as torchvision writes them:
+    output shape, params and FlopCounterMode MACs of the whole block."""
+    import re
+    from pathlib import Path
+    doc = (Path(__file__).parent.parent / "docs" / "spec.md").read_text()
+    se, cnx = [t for t in re.findall(r"```yaml\n(.*?)```", doc, re.S)
+               if "mul:" in t or "layer_scale" in t]
+
+    class CNBlock(nn.Module):  # torchvision.models.convnext.CNBlock, dim 96
+        def __init__(self, dim=96):
+            super().__init__()
+            self.dw = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+            self.ln = nn.LayerNorm(dim, eps=1e-6)
+            self.fc1, self.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+            self.layer_scale = nn.Parameter(torch.ones(dim, 1, 1) * 1e-6)
+
+        def forward(self, x):
+            y = self.ln(self.dw(x).permute(0, 2, 3, 1))
+            y = self.fc2(nn.functional.gelu(self.fc1(y))).permute(0, 3, 1, 2)
+            return x + self.layer_scale * y
+
+    class MBConv(nn.Module):  # torchvision's MBConv with SqueezeExcitation, 16 -> 24, s2
+        def __init__(self):
+            super().__init__()
+            self.expand = nn.Sequential(nn.Conv2d(16, 96, 1, bias=False), nn.BatchNorm2d(96),
+                                        nn.SiLU())
+            self.dw = nn.Sequential(nn.Conv2d(96, 96, 3, 2, 1, groups=96, bias=False),
+                                    nn.BatchNorm2d(96), nn.SiLU())
+            self.fc1, self.fc2 = nn.Conv2d(96, 4, 1), nn.Conv2d(4, 96, 1)
+            self.project = nn.Sequential(nn.Conv2d(96, 24, 1, bias=False), nn.BatchNorm2d(24))
+
+        def forward(self, x):
+            y = self.dw(self.expand(x))
+            s = nn.functional.adaptive_avg_pool2d(y, 1)
+            s = torch.sigmoid(self.fc2(nn.functional.silu(self.fc1(s))))
+            return self.project(y * s)
+
+    for text, module, shape in ((cnx, CNBlock(), (96, 56, 56)), (se, MBConv(), (16, 112, 112))):
+        result = cnnshape.analyze(__import__("yaml").safe_load(text))
+        m = module.eval()
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            y = m(torch.zeros(1, *shape))
+        assert result.output_shape == tuple(y.shape[1:])
+        assert result.totals.params == sum(p.numel() for p in m.parameters())
+        assert result.totals.macs == counter.get_total_flops() // 2

@@ -343,7 +343,7 @@ class Layer:
     ranks = (1, 2, 3, 4)
     primary = None  # the field a bare number sets in the inline form: "conv2d 32" -> out_channels
     prefix = None   # automatic names: prefix + counter (conv1, pool1); None: the type name
-    merges = False  # True: takes several inputs (concat, add)
+    merges = False  # True: takes several inputs (concat, add, mul)
 
     def __post_init__(self):
         problems = []
@@ -501,7 +501,8 @@ def check_cost(cost: "Cost") -> None:
 
 #: Modules that define layer kinds, imported on first need, most used first, so
 #: ``cnnshape conv`` loads only the convolutions (start-up is a feature).
-KIND_MODULES = ("conv", "pool", "transposed", "dense", "elementwise", "merge", "lenet")
+KIND_MODULES = ("conv", "pool", "transposed", "dense", "elementwise", "merge", "norm",
+                "reshape", "lenet")
 
 
 def kind(name: str) -> type[Layer] | None:

@@ -1,4 +1,5 @@
-"""Merges of several paths: concatenation along channels and element-wise addition."""
+"""Merges of several paths: concatenation along channels, element-wise addition and
+multiplication (a channel gate), with torch's broadcasting where it applies."""
 from dataclasses import dataclass, field
 
 from . import Bool, Cost, Int, Layer, Problem, Shape, doc, register
@@ -74,24 +75,81 @@ class Concat(Layer):
         return merged_field(rfs)
 
 
+def broadcast(xs: tuple[Shape, ...]) -> Shape | None:
+    """torch's broadcasting of batched tensors (N, *x): the samples must have one rank (a
+    shorter one would put its batch axis against a sample axis, which holds for no N but
+    one), and on each axis the sizes are equal or 1.  The result, or None if they do not
+    broadcast."""
+    if len({len(x) for x in xs}) > 1:
+        return None
+    out = []
+    for sizes in zip(*xs):
+        wide = {s for s in sizes if s != 1}
+        if len(wide) > 1:
+            return None
+        out.append(wide.pop() if wide else 1)
+    return tuple(out)
+
+
+def broadcast_field(xs, y, rfs):
+    """The field of paths joined element-wise.  A path repeated along an axis (size 1
+    there, the output larger) gives every output unit its one unit: unless it already saw
+    the whole input (a squeeze-and-excitation gate: global pooling), that window does not
+    move with the output unit, so no (r, S, P) describes it and the field is undefined."""
+    for x, rf in zip(xs, rfs):
+        if isinstance(rf, list) and x != y:
+            return None
+    return merged_field(rfs)
+
+
 @register("add")
 @dataclass(frozen=True, kw_only=True)
 class Add(Layer):
     """Element-wise sum of paths of one shape (ResNet's residual connection)."""
     merges = True
+    broadcast: Bool = field(default=False, metadata=doc(
+        "broadcast as torch's + does (a [C, 1, 1] path over a [C, H, W] one, GCNet's "
+        "context); off, the paths must have one shape, as a residual's do"))
 
     def output_shape(self, xs: tuple[Shape, ...]) -> Shape:
+        y = broadcast(xs) if self.broadcast else None
+        if y is not None:
+            return y
         if len(set(xs)) > 1:
+            if self.broadcast:
+                raise Problem("CS210", f"add: the paths {_shapes(xs)} do not broadcast",
+                              "on each axis the sizes must be equal or 1, and the ranks "
+                              "equal", "broadcast")
             raise Problem("CS210", f"add: the paths have different shapes: {_shapes(xs)}",
-                          _gate_hint(xs) or "give the shortcut a projection (a 1x1 conv with "
-                          "the same stride and out_channels) so the shapes match")
+                          _gate_hint(xs) or _broadcast_hint(xs) or "give the shortcut a "
+                          "projection (a 1x1 conv with the same stride and out_channels) so "
+                          "the shapes match")
         return xs[0]
 
     def receptive_many(self, xs, rfs):
-        return merged_field(rfs)
+        return broadcast_field(xs, self.output_shape(xs), rfs)
 
     def cost(self, x, y) -> Cost:
         return Cost()
+
+
+@register("mul")
+@dataclass(frozen=True, kw_only=True)
+class Mul(Layer):
+    """Element-wise product of paths with torch's broadcasting: a channel gate multiplies a
+    [C, H, W] map by a [C, 1, 1] one (squeeze-and-excitation)."""
+    merges = True
+
+    def output_shape(self, xs: tuple[Shape, ...]) -> Shape:
+        y = broadcast(xs)
+        if y is None:
+            raise Problem("CS210", f"mul: the paths {_shapes(xs)} do not broadcast",
+                          "on each axis the sizes must be equal or 1, and the ranks equal "
+                          "(a channel gate is [C, 1, 1] beside [C, H, W])")
+        return y
+
+    def receptive_many(self, xs, rfs):
+        return broadcast_field(xs, self.output_shape(xs), rfs)
 
 
 def _gate_hint(xs) -> str:
@@ -102,6 +160,13 @@ def _gate_hint(xs) -> str:
         if (len(g) > 1 and all(v == 1 for v in g[1:]) and maps
                 and all(len(x) == len(g) and x[0] == g[0] for x in maps)):
             return (f"a {list(g)} path looks like a channel gate (squeeze-and-excitation), "
-                    f"which multiplies the {list(maps[0])} map rather than adding to it; add "
-                    "never broadcasts, and cnnshape has no multiplying merge yet")
+                    f"which multiplies the {list(maps[0])} map rather than adding to it: use "
+                    "mul; or, to add it broadcast as torch's + does, add with broadcast: true")
     return ""
+
+
+def _broadcast_hint(xs) -> str:
+    if broadcast(xs) is None:
+        return ""
+    return ("the shapes broadcast, as torch's + would do silently; a residual's paths "
+            "have one shape, so check each path, or give add broadcast: true if you mean it")
