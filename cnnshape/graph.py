@@ -105,7 +105,7 @@ def propagate(spec):
                           tuple("input" if j < 0 else names[j] for j in node.inputs), xs, y,
                           cost.params, cost.non_trainable_params, cost.connections, n,
                           cost.macs, depth_of[i],
-                          xs[0][0] if layer.type_name == "linear" else None, False, node.line,
+                          xs[0][-1] if layer.type_name == "linear" else None, False, node.line,
                           rf if rf is None or isinstance(rf, str) else tuple(rf),
                           getattr(layer, "kernel_size", None))
         rows.append(row)

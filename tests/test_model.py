@@ -477,3 +477,12 @@ def test_add_broadcasts_only_when_told():
     with pytest.raises(cnnshape.SpecError) as e:  # 4 against 3 channels: no broadcast
         cnnshape.analyze(spec)
     assert "[4, 8, 8] and [3, 8, 8] do not broadcast" in str(e.value.diagnostics[0])
+
+
+def test_linear_on_a_map_reports_the_in_features_torch_builds():
+    """nn.Linear(6, 3) on a [4, 5, 6] map: the type column said 'in 4', the first axis."""
+    torch = pytest.importorskip("torch")
+    r = cnnshape.analyze({"input": [4, 5, 6], "layers": [
+        {"type": "linear", "in_features": 6, "out_features": 3}]})
+    assert r.layers[0].in_features == torch.nn.Linear(6, 3).in_features
+    assert tuple(torch.nn.Linear(6, 3)(torch.zeros(1, 4, 5, 6)).shape[1:]) == r.output_shape
