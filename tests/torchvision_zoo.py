@@ -72,6 +72,7 @@ __all__ = ["NETS", "build", "load", "published", "records", "total_macs",
 NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
     "densenet121": ("densenet", {}, (3, 224, 224), "DenseNet121_Weights"),
     "mnasnet1_0": ("mnasnet", {}, (3, 224, 224), "MNASNet1_0_Weights"),
+    "resnext50_32x4d": ("resnet", {}, (3, 224, 224), "ResNeXt50_32X4D_Weights"),
     "squeezenet1_1": ("squeezenet", {}, (3, 224, 224), "SqueezeNet1_1_Weights"),
 }
 
