@@ -74,6 +74,7 @@ NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
     "mnasnet1_0": ("mnasnet", {}, (3, 224, 224), "MNASNet1_0_Weights"),
     "resnext50_32x4d": ("resnet", {}, (3, 224, 224), "ResNeXt50_32X4D_Weights"),
     "squeezenet1_1": ("squeezenet", {}, (3, 224, 224), "SqueezeNet1_1_Weights"),
+    "vgg11_bn": ("vgg", {}, (3, 224, 224), "VGG11_BN_Weights"),
     "wide_resnet50_2": ("resnet", {}, (3, 224, 224), "Wide_ResNet50_2_Weights"),
 }
 
