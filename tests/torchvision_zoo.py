@@ -71,6 +71,10 @@ __all__ = ["NETS", "build", "load", "published", "records", "total_macs",
 # name -> (torchvision.models module, builder kwargs, input, weights enum)
 NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
     "densenet121": ("densenet", {}, (3, 224, 224), "DenseNet121_Weights"),
+    # no auxiliary head: it runs only in training; init_weights=False only skips
+    # the random initialisation (and its warning)
+    "inception_v3": ("inception", {"aux_logits": False, "init_weights": False},
+                     (3, 299, 299), "Inception_V3_Weights"),
     "mnasnet1_0": ("mnasnet", {}, (3, 224, 224), "MNASNet1_0_Weights"),
     "resnext50_32x4d": ("resnet", {}, (3, 224, 224), "ResNeXt50_32X4D_Weights"),
     "squeezenet1_1": ("squeezenet", {}, (3, 224, 224), "SqueezeNet1_1_Weights"),
