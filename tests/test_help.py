@@ -104,7 +104,7 @@ def test_a_spec_completes_to_zoo_names_and_files(command):
     got = complete(command, incomplete="res")
     assert ("plain", "resnet18") in got and ("plain", "resnet50") in got
     assert ("file", "res") in got  # the shell lists the files itself
-    assert [v for t, v in got if t == "plain"] == ["resnet18", "resnet50"]
+    assert [v for t, v in got if t == "plain"] == ["resnet18", "resnet50", "resnext50_32x4d"]
 
 
 def test_check_paths_and_outputs_complete_to_files():
@@ -127,7 +127,8 @@ def test_bash_completion_through_the_installed_command():
     env = dict(os.environ, _CNNSHAPE_COMPLETE="bash_complete",
                COMP_WORDS="cnnshape model res", COMP_CWORD="2")
     out = subprocess.run([str(exe)], capture_output=True, text=True, env=env).stdout
-    assert out.split() == ["file,res", "plain,resnet18", "plain,resnet50"]
+    assert out.split() == ["file,res", "plain,resnet18", "plain,resnet50",
+                           "plain,resnext50_32x4d"]
     env["_CNNSHAPE_COMPLETE"] = "bash_source"
     script = subprocess.run([str(exe)], capture_output=True, text=True, env=env).stdout
     assert "complete -o nosort -F _cnnshape_completion cnnshape" in script

@@ -1,5 +1,6 @@
-"""Every zoo network against the same net built in plain torch.nn (tests/torch_zoo.py):
-per-layer output shapes, parameter counts and MACs, and the published totals."""
+"""Every zoo network against the same net built in plain torch.nn (tests/torch_zoo.py)
+or by torchvision's own model code (tests/torchvision_zoo.py): per-layer output shapes,
+parameter counts and MACs, and the published totals."""
 import pytest
 
 import cnnshape
@@ -7,13 +8,16 @@ from cnnshape.api import zoo_names
 
 torch = pytest.importorskip("torch", reason="torch absent: pip install '.[conformance]'")
 import torch_zoo  # noqa: E402  (after torch: a broken torch_zoo must fail, not skip)
+import torchvision_zoo  # noqa: E402
 
 # our YAML type -> torch.nn class; written out here, not derived from the code under test
 TORCH_CLASS = {"conv2d": "Conv2d", "batchnorm2d": "BatchNorm2d", "relu": "ReLU",
                "relu6": "ReLU6", "maxpool2d": "MaxPool2d", "adaptive_avgpool2d":
                "AdaptiveAvgPool2d", "flatten": "Flatten", "linear": "Linear",
-               "dropout": "Dropout"}
+               "dropout": "Dropout", "avgpool2d": "AvgPool2d"}
 MERGES = ("concat", "add")  # torch.cat and + are functions, not modules
+# torchvision_zoo records the merges too (torch.fx sees functions)
+TORCH_OP = {**TORCH_CLASS, "concat": "cat", "add": "add"}
 
 
 @pytest.mark.parametrize("name", sorted(torch_zoo.INPUTS))
@@ -41,8 +45,43 @@ def test_published_totals(name):
     assert t.flops == 2 * t.macs
 
 
+@pytest.mark.parametrize("name", sorted(torchvision_zoo.NETS))
+def test_every_op_matches_torchvision(name):
+    """Every layer, the merges included, against the op torchvision's forward runs."""
+    result = cnnshape.analyze(name)
+    theirs = torchvision_zoo.records(name)
+    assert result.input_shape == torchvision_zoo.NETS[name][2]
+    assert len(result.layers) == len(theirs)
+    for mine, ref in zip(result.layers, theirs):
+        where = f"{mine.name} vs {ref['op']}"
+        assert TORCH_OP[mine.type] == ref["type"], where
+        assert mine.output_shape == ref["output_shape"], where
+        assert mine.params == ref["params"], where
+        assert mine.non_trainable_params == ref["non_trainable_params"], where
+        assert mine.macs == ref["macs"], where
+    assert result.totals.params == torchvision_zoo.total_params(name)
+    assert result.totals.non_trainable_params == torchvision_zoo.total_non_trainable(name)
+    assert result.totals.macs == torchvision_zoo.total_macs(name)
+
+
+@pytest.mark.parametrize("name", sorted(torchvision_zoo.NETS))
+def test_torchvision_published_totals(name):
+    """torchvision's weights metadata, which its docs print: params, and "GFLOPS"
+    (multiply-adds) to the three decimals it gives."""
+    params, gmacs = torchvision_zoo.published(name)
+    if name == "inception_v3":
+        # published with the auxiliary head (its weights carry it); the zoo net has none
+        aux = torchvision_zoo.load("inception").inception_v3(
+            weights=None, aux_logits=True, init_weights=False).AuxLogits
+        params -= sum(p.numel() for p in aux.parameters())
+    t = cnnshape.analyze(name).totals
+    assert t.params == params
+    assert round(t.macs / 1e9, 3) == gmacs
+
+
 def test_every_zoo_net_is_proved_here_or_by_its_paper():
-    assert set(zoo_names()) == set(torch_zoo.INPUTS) | {"lenet5_1998", "unet"}
+    assert set(zoo_names()) == (set(torch_zoo.INPUTS) | set(torchvision_zoo.NETS)
+                                | {"lenet5_1998", "unet"})
 
 
 def test_unet_against_torch():

@@ -1,9 +1,10 @@
 """Reference CNNs in plain ``torch.nn``, used to check cnnshape's numbers against PyTorch.
 
-torchvision is deliberately not used (its wheel does not import beside the
-installed torch); the torchvision architectures are re-implemented here with
-the same module names, layer order and parameter counts.  Import this module
-only after ``pytest.importorskip("torch")``.
+The torchvision architectures here are re-implemented with the same module
+names, layer order and parameter counts (written before torchvision's own model
+code could be loaded; the nets added since are built by torchvision itself, see
+tests/torchvision_zoo.py).  Import this module only after
+``pytest.importorskip("torch")``.
 
 API
 ---
