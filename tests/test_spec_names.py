@@ -54,3 +54,19 @@ def test_scope_lookup_goes_outwards():
 def test_suggest():
     assert suggest("conv", ["conv2d", "relu"]) == "did you mean 'conv2d'?"
     assert suggest("zzz", ["conv2d"]) == ""
+
+
+def test_a_part_is_an_index_that_knows_its_part():
+    from cnnshape.spec.names import Part, node_inputs
+    p = Part(3, 1)
+    assert p == 3 and p.part == 1 and repr(p) == "Part(3, 1)"
+    assert node_inputs((2, -1)) == ((2, -1), ())
+    inputs, parts = node_inputs((p, 2))
+    assert inputs == (3, 2) and parts == (1, None) and type(inputs[0]) is int
+
+
+def test_a_dotted_number_reads_a_part_and_a_dotted_name_a_layer():
+    spec = expand(["unit name=u", "relu inputs=u.0", "relu inputs=u.s.1", "relu inputs=u.mid"],
+                  {"unit": ["relu name=mid", "split 1 name=s"]})
+    assert [(n.inputs, n.parts) for n in spec.nodes[2:]] == [((1,), (0,)), ((1,), (1,)),
+                                                            ((0,), ())]

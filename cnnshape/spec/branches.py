@@ -3,7 +3,7 @@
 and join their ends in one merge node.  Both are rows that can stand for their layers.
 """
 from .limits import MAX_LAYERS
-from .names import Scope
+from .names import Scope, node_inputs
 from .nodes import Node
 from .positions import PList, item_where, val_where
 
@@ -65,8 +65,9 @@ class RepeatsAndBranches:
             ends.append(self.sequence(branch, inner, prev, bpos))
         from ..layers import kind as layer_kind
         index = len(self.nodes)
-        self.nodes.append(Node(name, layer_kind(kind)(), tuple(ends), pos[0], pos[1], {},
-                               scope.groups + (gid,), scope.context))
+        ends, parts = node_inputs(self.whole(tuple(ends), pos, scope))
+        self.nodes.append(Node(name, layer_kind(kind)(), ends, pos[0], pos[1], {},
+                               scope.groups + (gid,), scope.context, parts))
         scope.names[name.rsplit(".", 1)[-1]] = index
         self.full[name] = index
         self.layer_expect(extra, {}, pos, scope, index)

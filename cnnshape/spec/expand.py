@@ -95,6 +95,12 @@ class Expander(LayerBuilding, Blocks, RepeatsAndBranches, Naming):
             scope = Scope(prefix="", names={"input": -1}, counters={}, args={}, input=-1,
                           groups=(), context="")
             self.sequence(layers, scope, -1)
+            last = self.nodes[-1] if self.nodes else None
+            if last is not None and last.layer.splits:
+                self.error((last.line, last.column), "CS027", f"the network ends in "
+                           f"{last.name}, which gives several outputs",
+                           "the network's output is its last layer: end with a layer that "
+                           "reads the parts (a concat of them, say)")
         for key in ("name", "description", "source"):
             if isinstance(data.get(key), (dict, list)):
                 self.error(val_where(data, key), "CS025", f"{key}: must be text, got a "

@@ -2,7 +2,7 @@
 and name -> a Node.  A kind that names a block is handed to ``Blocks.block``.
 """
 from .blocks import has_var
-from .names import suggest
+from .names import node_inputs, suggest
 from .nodes import Node
 
 
@@ -54,9 +54,10 @@ class LayerBuilding:
         name = self.name(extra.get("name"), cls.prefix or kind, positions.get("name", pos),
                          scope)
         index = len(self.nodes)
+        inputs, parts = node_inputs(inputs)
         self.nodes.append(Node(name, layer, inputs, pos[0], pos[1],
                                {k: v for k, v in positions.items()}, scope.groups,
-                               scope.context))
+                               scope.context, parts))
         if name is not None:
             scope.names[name.rsplit(".", 1)[-1]] = index
             self.full[name] = index

@@ -5,9 +5,36 @@ or branch it is prefixed with the instance's name (``half1.conv1``), as the outp
 ``inputs:`` names earlier layers: bare names are looked up in this block or branch and
 then outwards (``Scope.lookup``), dotted ones by their full name (``Scope.lookup_path``),
 and ``previous`` and ``input`` are the layer before and the block's (or network's) input.
+
+A layer that gives several outputs (split, chunk) is read one part at a time, as
+``name.0``, ``name.1``: a name cannot be a number, so the last dotted number is the part.
+The loader carries such a reference as a ``Part``; a Node keeps plain indices and, beside
+them, which part of each it reads (``node_inputs``).
 """
 import re
 from dataclasses import dataclass
+
+
+class Part(int):
+    """A reference to one output of a node that gives several: the node's index, as every
+    reference is (so it goes wherever one goes: ``previous``, a block's input), and
+    ``part``, which of its outputs."""
+
+    def __new__(cls, index: int, part: int):
+        self = super().__new__(cls, index)
+        self.part = part
+        return self
+
+    def __repr__(self):
+        return f"Part({int(self)}, {self.part})"
+
+
+def node_inputs(refs) -> tuple[tuple[int, ...], tuple]:
+    """A Node's inputs (plain indices) and parts (per input, a part or None; () if it
+    reads no part, as nearly every layer)."""
+    if all(type(r) is int for r in refs):
+        return tuple(refs), ()
+    return tuple(map(int, refs)), tuple(getattr(r, "part", None) for r in refs)
 
 
 @dataclass(slots=True)
@@ -83,7 +110,7 @@ class Naming:
 
     def references(self, refs, pos, scope, prev):
         if refs is None:
-            return (prev,)
+            return self.whole((prev,), pos, scope)
         refs = [refs] if isinstance(refs, str) else refs
         if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
             self.error(pos, "CS021", f"inputs must be a layer name or a list of them, got "
@@ -91,18 +118,49 @@ class Naming:
             return None
         out = []
         for r in refs:
-            if r == "previous":
+            name, part = r, None
+            if "." in r:
+                head, _, tail = r.rpartition(".")
+                if tail.isascii() and tail.isdigit() and len(tail) <= 9:
+                    name, part = head, int(tail)  # split1.0: one part of split1
+            if name == "previous":
                 found = prev
-            elif "." in r:  # a layer inside a block or branch, by the name the output shows
-                found = scope.lookup_path(r, self.full)
+            elif "." in name:  # a layer inside a block or branch, by the name the output shows
+                found = scope.lookup_path(name, self.full)
             else:
-                found = scope.lookup(r)
-            if found is not None:
-                out.append(found)
-            else:
-                self.error(pos, "CS021", f"no earlier layer is named {r!r}",
-                           self.reference_hint(r, scope), scope.context)
+                found = scope.lookup(name)
+            if found is None:
+                self.error(pos, "CS021", f"no earlier layer is named {name!r}",
+                           self.reference_hint(name, scope), scope.context)
                 return None
+            if part is not None:
+                if type(found) is Part or found < 0 or not self.nodes[found].layer.splits:
+                    what = "is one part already" if type(found) is Part else "has one output"
+                    self.error(pos, "CS027", f"{name} {what}: there is no {r!r}",
+                               "only a split or chunk gives parts, read as name.0, name.1",
+                               scope.context)
+                    return None
+                found = Part(found, part)
+            out.append(found)
+        return self.whole(tuple(out), pos, scope)
+
+    def whole(self, refs, pos, scope):
+        """``refs``, where a layer with several outputs read whole (as ``previous`` right
+        after a split) is an error, since which part is meant must be said; the walk then
+        goes on with its first part, so the layers after it are not reported too."""
+        nodes = self.nodes
+        if all(type(r) is not int or r < 0 or not nodes[r].layer.splits for r in refs):
+            return refs
+        out = []
+        for r in refs:
+            if type(r) is int and r >= 0 and nodes[r].layer.splits:
+                name = nodes[r].name
+                self.error(pos, "CS027", f"{name} gives several outputs: name the one "
+                           f"this layer reads, as {name}.0 or {name}.1",
+                           "write inputs: with the part, e.g. "
+                           f"inputs: {name.rsplit('.', 1)[-1]}.0", scope.context)
+                r = Part(r, 0)
+            out.append(r)
         return tuple(out)
 
     def reference_hint(self, r, scope) -> str:

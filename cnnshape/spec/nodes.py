@@ -13,6 +13,8 @@ class Node:
     field_pos: dict = field(default_factory=dict)
     groups: tuple[int, ...] = ()  # enclosing group ids, outermost first
     context: str = ""           # "in block instance inception3a (line 40)"
+    #: per input, which part of a split it reads (None: the whole output); () if none
+    parts: tuple = ()
 
 
 @dataclass(slots=True)
