@@ -64,16 +64,30 @@ def propagate(spec):
     totals = [0, 0, 0, 0, 0]
     crossed = False
     depth_of = [len(n.groups) for n in nodes]
+    wholes = {}  # a split's output taken whole: its input (for its row and its expect:)
     for i, node in enumerate(nodes):
         xs = tuple(spec.input_shape if j < 0 else shapes[j] for j in node.inputs)
         if any(x is None for x in xs):
             continue  # an input failed and was reported already
+        rfs = [start if j < 0 else fields[j] for j in node.inputs]
+        if node.parts:  # split outputs hold a tuple of parts: read the one named
+            missing = _missing_part(node, xs, names)
+            if missing:
+                line, col = node.field_pos.get("inputs", (node.line, node.column))
+                problems.append(Diagnostic(path, line, col, "CS214", "error", *missing))
+                continue
+            xs = tuple(x if k is None else x[k] for x, k in zip(xs, node.parts))
+            rfs = [rf if k is None else rf[k] for rf, k in zip(rfs, node.parts)]
         layer = node.layer
         try:
             for x in xs:
                 layer.expect_rank(x)  # every kind's accepted ranks, read from its class
             y = layer.output_shape(xs if layer.merges else xs[0])
-            check_shape(y)  # every kind, once: no size or count beyond what frameworks hold
+            if layer.splits:
+                for part in y:
+                    check_shape(part)
+            else:
+                check_shape(y)  # every kind, once: no size or count beyond what frameworks hold
             cost = layer.cost(xs if layer.merges else xs[0], y)
             check_cost(cost)
         except Problem as p:
@@ -84,7 +98,6 @@ def propagate(spec):
             problems.append(Diagnostic(path, line, col, p.code, "error", message, p.hint))
             continue
         shapes[i] = y
-        rfs = [start if j < 0 else fields[j] for j in node.inputs]
         try:
             rf = (layer.receptive_many(xs, rfs) if layer.merges
                   else layer.receptive(xs[0], y, rfs[0]))
@@ -100,14 +113,19 @@ def propagate(spec):
             line, col = node.field_pos.get(p.field, (node.line, node.column))
             warnings.append(Diagnostic(path, line, col, p.code, p.level,
                                        f"{node.name}: {p.message}", p.hint))
+        parts = ()
+        if layer.splits:  # one row: the parts together are the input, each part listed
+            parts, y, rf = y, xs[0], rfs[0]
+            wholes[i] = y
         n = neurons(y)
         row = LayerResult(i, node.name, layer.type_name,
-                          tuple("input" if j < 0 else names[j] for j in node.inputs), xs, y,
+                          tuple("input" if j < 0 else names[j] for j in node.inputs)
+                          if not node.parts else _part_names(node, names), xs, y,
                           cost.params, cost.non_trainable_params, cost.connections, n,
                           cost.macs, depth_of[i],
                           xs[0][-1] if layer.type_name == "linear" else None, False, node.line,
                           rf if rf is None or isinstance(rf, str) else tuple(rf),
-                          getattr(layer, "kernel_size", None))
+                          getattr(layer, "kernel_size", None), -1, parts)
         rows.append(row)
         totals[0] += cost.params
         totals[1] += cost.non_trainable_params
@@ -127,7 +145,7 @@ def propagate(spec):
     # still leaves them right, so the model's own expectations are checked as well
     complete = not problems
     for index, want, (line, col) in spec.layer_expects:
-        got = shapes[index]
+        got = wholes.get(index, shapes[index])
         if got is not None and got != want:
             problems.append(Diagnostic(path, line, col, "CS401", "error",
                                        f"{nodes[index].name}: output shape is {list(got)}, "
@@ -142,6 +160,26 @@ def propagate(spec):
         raise SpecError(problems + warnings)
     return Result(spec.name, spec.input_shape, output, tuple(rows), _group_rows(spec, rows),
                   totals, path, spec.description, spec.source, tuple(sorted(warnings)))
+
+
+def _part_names(node, names) -> tuple[str, ...]:
+    """The inputs as a row shows them when some are parts: ``split1.0``."""
+    return tuple(("input" if j < 0 else names[j]) + ("" if k is None else f".{k}")
+                 for j, k in zip(node.inputs, node.parts))
+
+
+def _missing_part(node, xs, names):
+    """(message, hint) when a part read is not among those its split gave, else None:
+    how many parts an int size or a chunk gives depends on the input."""
+    for j, x, k in zip(node.inputs, xs, node.parts):
+        if k is not None and k >= len(x):
+            source = names[j]
+            return (f"{node.name}: {source} gives {len(x)} parts ({source}.0 to "
+                    f"{source}.{len(x) - 1}), there is no {source}.{k}"
+                    + (f" ({node.context})" if node.context else ""),
+                    "split n by a size s gives ceil(n / s) parts; chunk can give fewer "
+                    "than it asks for")
+    return None
 
 
 def _unused(spec) -> list:
@@ -207,9 +245,10 @@ def _group_rows(spec, rows):
             if a is None:
                 acc[gid] = [row.index, row.input_shapes, row.output_shape, row.params,
                             row.non_trainable_params, row.connections, row.neurons, row.macs,
-                            row.field, row.index]
+                            row.field, row.index, row.output_shapes]
             else:
                 a[2] = row.output_shape
+                a[10] = row.output_shapes
                 a[8] = row.field
                 a[9] = row.index
                 a[3] += row.params
@@ -221,5 +260,5 @@ def _group_rows(spec, rows):
     for gid, a in sorted(acc.items()):
         g = spec.groups[gid]
         out.append(LayerResult(a[0], g.name, g.type, (), a[1], a[2], a[3], a[4], a[5], a[6],
-                               a[7], g.depth, None, True, g.line, a[8], None, a[9]))
+                               a[7], g.depth, None, True, g.line, a[8], None, a[9], a[10]))
     return tuple(out)

@@ -71,6 +71,11 @@ def _run(nodes, fixed, x0, memo, cuts, rest):
     got = None
     for i, node in enumerate(nodes):
         xs = tuple(x0 if j < 0 else shapes[j] for j in node.inputs)
+        if node.parts:  # a split's output is a tuple of parts: the one named, if it exists
+            if any(k is not None and k >= len(x) for x, k in zip(xs, node.parts)):
+                got = _REFUSED
+                break
+            xs = tuple(x if k is None else x[k] for x, k in zip(xs, node.parts))
         if i in fixed and xs[0] != fixed[i]:
             got = _REFUSED
             break

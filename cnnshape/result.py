@@ -32,6 +32,9 @@ class LayerResult:
     field: object = None
     kernel: tuple[int, ...] | None = None  # a windowed layer's kernel_size (for drawings)
     last: int = -1  # a group row: the index of its last layer
+    # a layer with several outputs (split, chunk): each part's shape; output_shape is then
+    # the parts taken together, its input; () for every other row
+    output_shapes: tuple[tuple[int, ...], ...] = ()
 
     @property
     def receptive_field(self):
@@ -54,8 +57,10 @@ class LayerResult:
         d = {"name": self.name, "type": self.type, "inputs": list(self.inputs),
              "input_shape": (list(self.input_shapes[0]) if len(self.input_shapes) == 1
                              else [list(s) for s in self.input_shapes]),
-             "output_shape": list(self.output_shape), "params": self.params,
-             "non_trainable_params": self.non_trainable_params,
+             "output_shape": list(self.output_shape),
+             **({"output_shapes": [list(s) for s in self.output_shapes]}
+                if self.output_shapes else {}),
+             "params": self.params, "non_trainable_params": self.non_trainable_params,
              "connections": self.connections, "neurons": self.neurons, "macs": self.macs,
              "depth": self.depth}
         # a group row carries its last layer's field: what its output sees

@@ -144,21 +144,6 @@ def test_random_bytes_never_crash(tmp_path_factory, data):
     assert_clean(CliRunner().invoke(main, ["check", str(path)]))
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
-def test_a_device_is_refused_not_read_forever():
-    r = check("/dev/zero")
-    assert r.exit_code == 1 and "not a regular file" in r.output
-
-
-def test_an_oversized_file_is_refused(tmp_path, monkeypatch):
-    import cnnshape.spec
-    monkeypatch.setattr(cnnshape.spec, "MAX_BYTES", 1000)
-    path = tmp_path / "big.yaml"
-    path.write_text("input: [1, 8, 8]\nlayers:\n" + "  - relu\n" * 200)
-    r = check(str(path))
-    assert r.exit_code == 1 and "larger than" in r.output
-
-
 def test_an_argument_too_long_for_a_file_name_is_an_inline_layer():
     name = "a" * 300  # the OS refuses it as a path (ENAMETOOLONG): not a traceback
     r = CliRunner().invoke(main, ["model", "--input", "1x28x28", f"conv2d 4 k3 name={name}",
@@ -280,65 +265,6 @@ def test_blocks_branches_and_repeats_nest_up_to_the_limit(tmp_path):
     r = CliRunner().invoke(main, ["model", str(path), "--format", "json"],
                            catch_exceptions=False)
     assert r.exit_code == 0, r.output
-
-
-def test_a_dict_spec_that_contains_itself_or_nests_deep_is_a_spec_error():
-    import cnnshape
-    layers = []
-    layers.append({"add": layers})
-    with pytest.raises(cnnshape.SpecError, match=r"\[CS006\] a value of the spec contains"):
-        cnnshape.analyze({"input": [1, 8, 8], "layers": layers})
-    kernel = [3]
-    kernel.append(kernel)
-    with pytest.raises(cnnshape.SpecError, match=r"CS006"):
-        cnnshape.analyze({"input": [1, 8, 8],
-                          "layers": [{"conv2d": {"out_channels": 4, "kernel_size": kernel}}]})
-    deep = ["relu"]
-    for _ in range(10_000):
-        deep = [deep]
-    with pytest.raises(cnnshape.SpecError, match=r"\[CS003\] nesting deeper than 64"):
-        cnnshape.analyze({"input": [1, 8, 8], "layers": deep})
-
-
-@pytest.mark.parametrize("text", [
-    "name: '" + "[" * 70 + "'\ninput: [1, 8, 8]\nlayers: [relu]\n",
-    "# " + "{" * 70 + "\ninput: [1, 8, 8]\nlayers: [relu]\n",
-    "description: |\n" + " " * 300 + "indented text\ninput: [1, 8, 8]\nlayers: [relu]\n",
-    "name: '" + "]" * 70 + "'\ninput: [1, 8, 8]\nlayers: [relu]\n",
-], ids=["brackets-in-a-name", "braces-in-a-comment", "deep-block-scalar", "closing-brackets"])
-def test_only_real_nesting_counts(tmp_path, text):
-    path = tmp_path / "spec.yaml"
-    path.write_text(text)
-    r = check(str(path))
-    assert r.exit_code == 0, r.output
-
-
-@pytest.mark.parametrize("python_parser", [False, True], ids=["libyaml", "python"])
-@pytest.mark.parametrize("body, where", [
-    ("layers: " + "[" * 10_000 + "]" * 10_000, (2, 73)),
-    ("layers: " + "[" * 100_000, (2, 73)),
-    ("layers:\n" + "- " * 100_000 + "relu", (3, 129)),
-    ("layers:\n" + "".join(" " * i + "a:\n" for i in range(2000)), (67, 65)),
-    # closing brackets in a quoted name do not hide the opening ones that follow
-    ("name: '" + "]" * 5000 + "'\nlayers: " + "[" * 5000, (3, 73)),
-], ids=["flow", "unclosed", "compact", "indented", "hidden"])
-def test_deep_real_nesting_is_refused_quickly(tmp_path, monkeypatch, body, where,
-                                              python_parser):
-    import time
-
-    import cnnshape
-    import cnnshape.spec
-    if python_parser:  # PyYAML without libyaml: its composer recurses in Python
-        import yaml
-        monkeypatch.setattr(cnnshape.spec, "_loader", lambda: (yaml, yaml.SafeLoader))
-    path = tmp_path / "deep.yaml"
-    path.write_text("input: [1, 8, 8]\n" + body + "\n")
-    start = time.perf_counter()
-    with pytest.raises(cnnshape.SpecError) as e:
-        cnnshape.analyze(str(path))
-    assert time.perf_counter() - start < 5
-    (d,) = e.value.diagnostics
-    assert (d.code, d.line, d.column) == ("CS003", *where)
 
 
 @pytest.mark.parametrize("layer", ["conv2d 4 k99999", "conv2d 4 k3x99999", "conv2d 4 99999",

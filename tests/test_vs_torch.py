@@ -303,7 +303,9 @@ RANK_MODULES = {"linear": lambda: nn.Linear(C, 5), "flatten": nn.Flatten,
                 "unflatten": lambda: nn.Unflatten(1, (C,)),
                 "channel_shuffle": lambda: nn.ChannelShuffle(C),
                 "pixel_shuffle": lambda: nn.PixelShuffle(1),
-                "pixel_unshuffle": lambda: nn.PixelUnshuffle(1)}
+                "pixel_unshuffle": lambda: nn.PixelUnshuffle(1),
+                "split": lambda: lambda x: torch.split(x, 2, 1),
+                "chunk": lambda: lambda x: torch.chunk(x, 2, 1)}
 for _name, _torch in (("relu", "ReLU"), ("relu6", "ReLU6"), ("selu", "SELU"), ("gelu", "GELU"),
                       ("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("silu", "SiLU"),
                       ("hardswish", "Hardswish"), ("hardsigmoid", "Hardsigmoid"),
@@ -375,8 +377,11 @@ def cnnshape_runs(kind, rank):
     layer = f"{kind} {fields(rank) if callable(fields) else fields}".strip()
     if REGISTRY[kind].merges:
         layer = {"type": kind, "inputs": ["input", "input"]}
+    layers = [layer]
+    if REGISTRY[kind].splits:  # a network cannot end in a split: read a part
+        layers = [f"{kind} 2 name=s", "identity inputs=s.0"]
     try:
-        cnnshape.analyze({"input": [C] * rank, "layers": [layer]})
+        cnnshape.analyze({"input": [C] * rank, "layers": layers})
     except cnnshape.SpecError as e:
         assert {d.code for d in e.diagnostics} <= {"CS205", "CS206"}, e.diagnostics
         return False

@@ -344,6 +344,7 @@ class Layer:
     primary = None  # the field a bare number sets in the inline form: "conv2d 32" -> out_channels
     prefix = None   # automatic names: prefix + counter (conv1, pool1); None: the type name
     merges = False  # True: takes several inputs (concat, add, mul)
+    splits = False  # True: gives several outputs, read as name.0, name.1 (split, chunk)
 
     def __post_init__(self):
         problems = []
@@ -502,7 +503,7 @@ def check_cost(cost: "Cost") -> None:
 #: Modules that define layer kinds, imported on first need, most used first, so
 #: ``cnnshape conv`` loads only the convolutions (start-up is a feature).
 KIND_MODULES = ("conv", "pool", "transposed", "dense", "elementwise", "merge", "norm",
-                "reshape", "lenet")
+                "reshape", "lenet", "split")
 
 
 def kind(name: str) -> type[Layer] | None:

@@ -28,6 +28,17 @@ def shape(s) -> str:
     return "[" + ", ".join(map(str, s)) + "]"
 
 
+def output_shape(row) -> str:
+    """A row's output shape; a split's parts as ``2 x [58, 28, 28]`` when equal, else
+    ``[24, 28, 28] + [40, 28, 28]``."""
+    parts = row.output_shapes
+    if not parts:
+        return shape(row.output_shape)
+    if len(set(parts)) == 1:
+        return f"{len(parts)} x {shape(parts[0])}"
+    return " + ".join(map(shape, parts))
+
+
 def title_atoms(result) -> list[str]:
     """The title as unbreakable pieces: ``lenet5:`` ``[1, 32, 32]`` ``->`` ``[10]``."""
     return [f"{printable(result.name) or 'model'}:", shape(result.input_shape), "->",
@@ -86,7 +97,7 @@ def columns(rows, rf: bool) -> list[tuple[str, list[str], bool]]:
     cols = [("#", [str(r.index + 1) for r in rows], True),
             ("name", [printable(r.name) for r in rows], False),
             ("type", [type_label(r) for r in rows], False),
-            ("output shape", [shape(r.output_shape) for r in rows], False),
+            ("output shape", [output_shape(r) for r in rows], False),
             ("params", [f"{r.params:,}" for r in rows], True)]
     if has_non_trainable(rows):
         cols.append(("non-trainable", [f"{r.non_trainable_params:,}" for r in rows], True))

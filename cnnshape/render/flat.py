@@ -32,7 +32,9 @@ def model_csv(result, depth=None) -> str:
     for r in result.rows(depth):
         # a name is the user's text: csv quotes a newline but passes ESC to whoever cats it
         w.writerow([r.index + 1, printable(r.name), r.type, printable(" ".join(r.inputs)),
-                    " ".join(_shape(s) for s in r.input_shapes), _shape(r.output_shape),
+                    " ".join(_shape(s) for s in r.input_shapes),
+                    # a split's parts, space-separated as a merge's inputs are
+                    " ".join(_shape(s) for s in r.output_shapes or (r.output_shape,)),
                     r.params, r.non_trainable_params, r.connections, r.neurons, r.macs,
                     "" if r.in_features is None else r.in_features, *_field(r)])
     return out.getvalue().rstrip("\n")

@@ -3,7 +3,7 @@ the spec's problems.  CSS, SVG and the few lines of script are inline; nothing i
 from html import escape as _escape
 
 from ..diagnostics import format_text_line
-from .cells import field_cells, printable, shape, totals_lines, type_label
+from .cells import field_cells, output_shape, printable, shape, totals_lines, type_label
 from .svg import FONT
 
 # On paper (Letter or A4, portrait, 12 mm margins) the content is 186 mm = 703 CSS px wide.
@@ -80,7 +80,7 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
         cells = [f'<td class="n" data-v="{numbers[0]}">{numbers[0]}</td>',
                  f"<td>{_breakable(r.name)}</td>", f"<td>{escape(type_label(r))}</td>",
                  f'<td class="s" data-v="{_volume(r.output_shape)}">'
-                 f'{escape(shape(r.output_shape))}</td>']
+                 f'{escape(output_shape(r))}</td>']
         cells += [f'<td class="n" data-v="{v}">{v:,}</td>' for v in numbers[1:]]
         cells += [f'<td class="n" data-v="{_field_key(r, i)}">{escape(c)}</td>'
                   for i, c in enumerate(field_cells(r))]

@@ -116,7 +116,7 @@ def _nodes(result, depth):
     spans = [(r.index, r.last if r.group else r.index, r) for r in rows]
 
     def visible(name):
-        i = index_of.get(name, -1)
+        i = index_of.get(_whole(name), -1)
         for first, last, r in spans:
             if first <= i <= last:
                 return r.name
@@ -131,7 +131,7 @@ def _nodes(result, depth):
             ins = []
             for m in members:
                 for n in m.inputs:
-                    if n == "input" or not first <= index_of[n] <= last:
+                    if n == "input" or not first <= index_of[_whole(n)] <= last:
                         ins.append(alias.get(visible(n), "input"))
             ins = list(dict.fromkeys(ins)) or [order[-1].name]
         else:
@@ -148,6 +148,13 @@ def _nodes(result, depth):
         order.append(node)
     _name_labels(order)
     return order, nodes
+
+
+def _whole(name: str) -> str:
+    """The layer an input names: ``split1`` for its part ``split1.0`` (a name never has a
+    number as a dotted part, so the last one is a part)."""
+    head, _, tail = name.rpartition(".")
+    return head if head and tail.isdigit() else name
 
 
 def _name_labels(order) -> None:

@@ -1,0 +1,41 @@
+"""The expanded spec: what the loader hands to the engine (graph.py)."""
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Node:
+    """One layer of the expanded network."""
+    name: str
+    layer: object
+    inputs: tuple[int, ...]     # indices of earlier nodes; -1 is the network input
+    line: int
+    column: int
+    field_pos: dict = field(default_factory=dict)
+    groups: tuple[int, ...] = ()  # enclosing group ids, outermost first
+    context: str = ""           # "in block instance inception3a (line 40)"
+    #: per input, which part of a split it reads (None: the whole output); () if none
+    parts: tuple = ()
+
+
+@dataclass(slots=True)
+class Group:
+    """A block instance or a merge construct: a row that can stand for its layers."""
+    name: str
+    type: str
+    line: int
+    depth: int
+
+
+@dataclass(slots=True)
+class Spec:
+    path: str
+    name: str
+    description: str
+    source: str
+    input_shape: tuple[int, ...]
+    input_pos: tuple[int, int]
+    nodes: list[Node]
+    groups: list[Group]
+    expect: object = None       # the model's expect: mapping (a PMap keeps positions)
+    layer_expects: list = field(default_factory=list)  # (node index, shape, (line, col))
+
