@@ -289,7 +289,7 @@ def test_a_name_that_is_no_file_and_no_zoo_network_says_so():
     r = run("model", "vit_b_16", "--input", "3x224x224")
     assert r.exit_code == 1
     assert r.output.startswith("<command line>:1:1: error [CS000] no spec file or zoo network "
-                               "is named 'vit_b_16' (the zoo has alexnet, densenet121,")
+                               "is named 'vit_b_16' (the zoo has alexnet, convnext_tiny,")
     assert "unknown layer type" not in r.output
     r = run("model", "resnet", "--input", "3x224x224")
     assert "is named 'resnet' (did you mean 'resnet50' or 'resnet18'" in r.output

@@ -25,7 +25,8 @@ API
 ``build(name)``       torchvision's model, in eval mode, no weights.
 ``records(name)``     one dict per op of one forward at batch 1 on zeros, in
                       execution order: ``{"op": the fx node's name, "type": the
-                      torch.nn class (``"cat"`` / ``"add"`` for the merges),
+                      torch.nn class (``"cat"`` / ``"add"`` / ``"mul"`` for the merges,
+                      ``"permute"``),
                       "output_shape", "params" and "non_trainable_params" of that
                       module alone, "macs": FlopCounterMode FLOPs // 2 of that op}``.
 ``total_macs(name)``, ``total_params(name)``, ``total_non_trainable(name)``:
@@ -44,6 +45,12 @@ Ops that are not one cnnshape layer each
 * ``x.mean([2, 3])`` (MNASNet's pooling) is recorded as the two modules that
   write it out, ``AdaptiveAvgPool2d(1)`` and ``Flatten``, run by torch on the
   op's input; their result is checked to be the mean's.
+* ``self.layer_scale * x`` (ConvNeXt's CNBlock), a product with a parameter of
+  the model, is recorded as ``"layer_scale"`` with that parameter's size; any
+  other ``*`` (a squeeze-and-excitation gate's ``scale * input``) is ``"mul"``.
+* ConvNeXt's ``LayerNorm2d`` (permute, ``F.layer_norm``, permute) and
+  ``torchvision.ops.StochasticDepth`` are one cnnshape layer each, so the tracer
+  keeps them as one module call (``_LEAVES``), as it does torch.nn's modules.
 * ``BatchNorm2d``'s ``num_batches_tracked`` counts batches and is not counted as
   non-trainable (docs/spec.md, counting conventions); its running mean and
   variance are.
@@ -71,6 +78,7 @@ __all__ = ["NETS", "build", "load", "published", "records", "total_macs",
 
 # name -> (torchvision.models module, builder kwargs, input, weights enum)
 NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
+    "convnext_tiny": ("convnext", {}, (3, 224, 224), "ConvNeXt_Tiny_Weights"),
     "densenet121": ("densenet", {}, (3, 224, 224), "DenseNet121_Weights"),
     # no auxiliary head: it runs only in training; init_weights=False only skips
     # the random initialisation (and its warning)
