@@ -87,6 +87,7 @@ NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
                      (3, 299, 299), "Inception_V3_Weights"),
     "mnasnet1_0": ("mnasnet", {}, (3, 224, 224), "MNASNet1_0_Weights"),
     "mobilenet_v3_large": ("mobilenetv3", {}, (3, 224, 224), "MobileNet_V3_Large_Weights"),
+    "regnet_y_400mf": ("regnet", {}, (3, 224, 224), "RegNet_Y_400MF_Weights"),
     "resnext50_32x4d": ("resnet", {}, (3, 224, 224), "ResNeXt50_32X4D_Weights"),
     "squeezenet1_1": ("squeezenet", {}, (3, 224, 224), "SqueezeNet1_1_Weights"),
     "vgg11_bn": ("vgg", {}, (3, 224, 224), "VGG11_BN_Weights"),
