@@ -83,6 +83,8 @@ NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
     # no auxiliary head: it runs only in training; init_weights=False only skips
     # the random initialisation (and its warning)
     "efficientnet_b0": ("efficientnet", {}, (3, 224, 224), "EfficientNet_B0_Weights"),
+    # published at the 384x384 its weights were trained and evaluated on
+    "efficientnet_v2_s": ("efficientnet", {}, (3, 384, 384), "EfficientNet_V2_S_Weights"),
     "inception_v3": ("inception", {"aux_logits": False, "init_weights": False},
                      (3, 299, 299), "Inception_V3_Weights"),
     "mnasnet1_0": ("mnasnet", {}, (3, 224, 224), "MNASNet1_0_Weights"),
