@@ -275,8 +275,9 @@ def test_the_readme_scale_table_is_the_code():
 
 # --- on paper ---------------------------------------------------------------------------------
 
-ZOO = ["alexnet", "densenet121", "googlenet", "inception_v3", "lenet5", "lenet5_1998",
-       "mnasnet1_0", "mobilenet_v2", "nin", "resnet18", "resnet50", "resnext50_32x4d",
+ZOO = ["alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "efficientnet_v2_s",
+       "googlenet", "inception_v3", "lenet5", "lenet5_1998", "mnasnet1_0", "mobilenet_v2",
+       "mobilenet_v3_large", "nin", "regnet_y_400mf", "resnet18", "resnet50", "resnext50_32x4d",
        "simpleconvnet", "squeezenet1_1", "unet", "vgg11_bn", "vgg16", "wide_resnet50_2"]
 PAPERS = {"letter": 8.5 * 72, "A4": 210 / 25.4 * 72}  # width in pt
 LEGIBLE = 6.0  # pt: a drawing label's height in the PDF; a scaled-down strip gave 0.4

@@ -286,10 +286,10 @@ def test_add_of_a_channel_gate_does_not_suggest_a_projection(shape):
 
 
 def test_a_name_that_is_no_file_and_no_zoo_network_says_so():
-    r = run("model", "efficientnet_b0", "--input", "3x224x224")
+    r = run("model", "vit_b_16", "--input", "3x224x224")
     assert r.exit_code == 1
     assert r.output.startswith("<command line>:1:1: error [CS000] no spec file or zoo network "
-                               "is named 'efficientnet_b0' (the zoo has alexnet, densenet121,")
+                               "is named 'vit_b_16' (the zoo has alexnet, convnext_tiny,")
     assert "unknown layer type" not in r.output
     r = run("model", "resnet", "--input", "3x224x224")
     assert "is named 'resnet' (did you mean 'resnet50' or 'resnet18'" in r.output

@@ -17,7 +17,11 @@ TORCH_CLASS = {"conv2d": "Conv2d", "batchnorm2d": "BatchNorm2d", "relu": "ReLU",
                "dropout": "Dropout", "avgpool2d": "AvgPool2d"}
 MERGES = ("concat", "add")  # torch.cat and + are functions, not modules
 # torchvision_zoo records the merges too (torch.fx sees functions)
-TORCH_OP = {**TORCH_CLASS, "concat": "cat", "add": "add"}
+TORCH_OP = {**TORCH_CLASS, "concat": "cat", "add": "add", "mul": "mul", "silu": "SiLU",
+            "sigmoid": "Sigmoid", "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid",
+            "gelu": "GELU", "layernorm": "LayerNorm", "layernorm2d": "LayerNorm2d",
+            "permute": "permute", "layer_scale": "layer_scale",
+            "stochastic_depth": "StochasticDepth"}
 
 
 @pytest.mark.parametrize("name", sorted(torch_zoo.INPUTS))

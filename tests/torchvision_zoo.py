@@ -25,7 +25,8 @@ API
 ``build(name)``       torchvision's model, in eval mode, no weights.
 ``records(name)``     one dict per op of one forward at batch 1 on zeros, in
                       execution order: ``{"op": the fx node's name, "type": the
-                      torch.nn class (``"cat"`` / ``"add"`` for the merges),
+                      torch.nn class (``"cat"`` / ``"add"`` / ``"mul"`` for the merges,
+                      ``"permute"``),
                       "output_shape", "params" and "non_trainable_params" of that
                       module alone, "macs": FlopCounterMode FLOPs // 2 of that op}``.
 ``total_macs(name)``, ``total_params(name)``, ``total_non_trainable(name)``:
@@ -44,6 +45,12 @@ Ops that are not one cnnshape layer each
 * ``x.mean([2, 3])`` (MNASNet's pooling) is recorded as the two modules that
   write it out, ``AdaptiveAvgPool2d(1)`` and ``Flatten``, run by torch on the
   op's input; their result is checked to be the mean's.
+* ``self.layer_scale * x`` (ConvNeXt's CNBlock), a product with a parameter of
+  the model, is recorded as ``"layer_scale"`` with that parameter's size; any
+  other ``*`` (a squeeze-and-excitation gate's ``scale * input``) is ``"mul"``.
+* ConvNeXt's ``LayerNorm2d`` (permute, ``F.layer_norm``, permute) and
+  ``torchvision.ops.StochasticDepth`` are one cnnshape layer each, so the tracer
+  keeps them as one module call (``_LEAVES``), as it does torch.nn's modules.
 * ``BatchNorm2d``'s ``num_batches_tracked`` counts batches and is not counted as
   non-trainable (docs/spec.md, counting conventions); its running mean and
   variance are.
@@ -51,6 +58,7 @@ Ops that are not one cnnshape layer each
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import importlib
 import importlib.util
@@ -70,12 +78,18 @@ __all__ = ["NETS", "build", "load", "published", "records", "total_macs",
 
 # name -> (torchvision.models module, builder kwargs, input, weights enum)
 NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
+    "convnext_tiny": ("convnext", {}, (3, 224, 224), "ConvNeXt_Tiny_Weights"),
     "densenet121": ("densenet", {}, (3, 224, 224), "DenseNet121_Weights"),
     # no auxiliary head: it runs only in training; init_weights=False only skips
     # the random initialisation (and its warning)
+    "efficientnet_b0": ("efficientnet", {}, (3, 224, 224), "EfficientNet_B0_Weights"),
+    # published at the 384x384 its weights were trained and evaluated on
+    "efficientnet_v2_s": ("efficientnet", {}, (3, 384, 384), "EfficientNet_V2_S_Weights"),
     "inception_v3": ("inception", {"aux_logits": False, "init_weights": False},
                      (3, 299, 299), "Inception_V3_Weights"),
     "mnasnet1_0": ("mnasnet", {}, (3, 224, 224), "MNASNet1_0_Weights"),
+    "mobilenet_v3_large": ("mobilenetv3", {}, (3, 224, 224), "MobileNet_V3_Large_Weights"),
+    "regnet_y_400mf": ("regnet", {}, (3, 224, 224), "RegNet_Y_400MF_Weights"),
     "resnext50_32x4d": ("resnet", {}, (3, 224, 224), "ResNeXt50_32X4D_Weights"),
     "squeezenet1_1": ("squeezenet", {}, (3, 224, 224), "SqueezeNet1_1_Weights"),
     "vgg11_bn": ("vgg", {}, (3, 224, 224), "VGG11_BN_Weights"),
@@ -116,9 +130,25 @@ def _register() -> None:
     presets = types.ModuleType("torchvision.transforms._presets")
     presets.ImageClassification = _Preset
     sys.modules[presets.__name__] = tv.transforms._presets = presets
+    # the presets' interpolation default; the weights enums only name it
+    presets.InterpolationMode = types.SimpleNamespace(BILINEAR="bilinear", BICUBIC="bicubic")
     utils = types.ModuleType("torchvision.utils")
     utils._log_api_usage_once = lambda obj: None  # usage telemetry only
+    utils._make_ntuple = _make_ntuple
     sys.modules[utils.__name__] = tv.utils = utils
+    # torchvision/ops/__init__.py registers the C extension's ops (nms, roi_align, ...);
+    # the nets need only its plain-Python building blocks, from their own files
+    tv.ops = _package("torchvision.ops", os.path.join(root, "ops"))
+    tv.ops.StochasticDepth = importlib.import_module(
+        "torchvision.ops.stochastic_depth").StochasticDepth
+
+
+def _make_ntuple(x, n: int) -> tuple:
+    """torchvision.utils._make_ntuple, copied: ops/misc.py's Conv2dNormActivation spreads
+    an int kernel size, stride or dilation over the axes with it."""
+    if isinstance(x, collections.abc.Iterable):
+        return tuple(x)
+    return (x,) * n
 
 
 def load(module: str) -> types.ModuleType:
@@ -158,8 +188,21 @@ _FUNCTIONS = {
     F.adaptive_avg_pool2d: "AdaptiveAvgPool2d",
     torch.flatten: "Flatten",
     torch.cat: "cat",
-    operator.add: "add",
+    operator.add: "add",  # also a residual's +=, which fx records as +
+    operator.mul: "mul",
+    torch.permute: "permute",
 }
+# methods on a tensor -> the same
+_METHODS = {"permute": "permute", "flatten": "Flatten"}
+
+# torchvision modules that are one cnnshape layer each, recorded as one module call rather
+# than as the ops of their forward (fx traces into any module outside torch.nn)
+_LEAVES = ("LayerNorm2d", "StochasticDepth")
+
+
+class _Tracer(torch.fx.Tracer):
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        return type(m).__name__ in _LEAVES or super().is_leaf_module(m, qualname)
 
 
 def _flops(fn) -> tuple[object, int]:
@@ -201,10 +244,21 @@ class _Recorder(torch.fx.Interpreter):
             assert torch.equal(flat, out), node
             self._record(node, "AdaptiveAvgPool2d", pooled)
             self._record(node, "Flatten", flat)
+        elif node.op == "call_function" and node.target is operator.mul and any(
+                isinstance(a, torch.fx.Node) and a.op == "get_attr" for a in node.args):
+            # a product with a parameter of the model: ConvNeXt's layer scale
+            (scale,) = (self.fetch_attr(a.target) for a in node.args
+                        if isinstance(a, torch.fx.Node) and a.op == "get_attr")
+            self.records.append({"op": node.name, "type": "layer_scale",
+                                 "output_shape": tuple(out.shape[1:]),
+                                 "params": scale.numel(), "non_trainable_params": 0,
+                                 "macs": flops // 2})
         elif node.op == "call_function" and node.target in _FUNCTIONS:
             if node.target is torch.cat and len(node.args[0]) == 1:
                 return out  # a copy, no layer
             self._record(node, _FUNCTIONS[node.target], out, macs=flops // 2)
+        elif node.op == "call_method" and node.target in _METHODS:
+            self._record(node, _METHODS[node.target], out, macs=flops // 2)
         else:
             raise NotImplementedError(f"no record for {node.format_node()}")
         return out
@@ -215,7 +269,7 @@ def _analyse(name: str) -> tuple[tuple[dict, ...], int, int, int]:
     model = build(name)
     x = torch.zeros((1, *NETS[name][2]))
     with torch.no_grad():
-        recorder = _Recorder(torch.fx.symbolic_trace(model))
+        recorder = _Recorder(torch.fx.GraphModule(model, _Tracer().trace(model)))
         recorder.run(x)
         _, flops = _flops(lambda: model(x))
     params = sum(p.numel() for p in model.parameters())
