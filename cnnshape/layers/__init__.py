@@ -207,6 +207,21 @@ class Padding(Kind):
         return ((p, p),) * dims
 
 
+class Sizes(Kind):
+    """A positive int, or a list of them of any length (torch's normalized_shape)."""
+    schema = {"oneOf": [{"type": "integer", "minimum": 1},
+                        {"type": "array", "items": {"type": "integer", "minimum": 1},
+                         "minItems": 1}]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if isinstance(value, (list, tuple)):
+            if not value:
+                raise Problem("CS104", f"{name} must list at least one size", "", name)
+            return tuple(_int(v, name, 1, "a positive integer") for v in value)
+        return (_int(value, name, 1, "a positive integer"),)
+
+
 class OptionalCount(Kind):
     """A positive int, or left out (null)."""
     schema = {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 1}]}

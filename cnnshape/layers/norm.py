@@ -24,27 +24,13 @@ from . import (
     Probability,
     Problem,
     Shape,
+    Sizes,
     _int,
     _show,
     dims_family,
     doc,
     register,
 )
-
-
-class Sizes(Kind):
-    """A positive int, or a list of them of any length (torch's normalized_shape)."""
-    schema = {"oneOf": [{"type": "integer", "minimum": 1},
-                        {"type": "array", "items": {"type": "integer", "minimum": 1},
-                         "minItems": 1}]}
-
-    @staticmethod
-    def parse(value, name, dims):
-        if isinstance(value, (list, tuple)):
-            if not value:
-                raise Problem("CS104", f"{name} must list at least one size", "", name)
-            return tuple(_int(v, name, 1, "a positive integer") for v in value)
-        return (_int(value, name, 1, "a positive integer"),)
 
 
 def _check_channels(layer, given, channels: int, name: str = "num_features") -> None:

@@ -8,21 +8,16 @@ elements of all parts, the input's count.
 """
 from dataclasses import dataclass, field
 
-from . import Count, Int, Kind, Layer, Problem, Shape, _int, doc, register
+from . import Count, Int, Layer, Problem, Shape, Sizes, _int, doc, register
 
 
-class Sections(Kind):
+class Sections(Sizes):
     """torch.split's ``split_size_or_sections``: a part size, or the size of each part."""
-    schema = {"oneOf": [{"type": "integer", "minimum": 1},
-                        {"type": "array", "items": {"type": "integer", "minimum": 1},
-                         "minItems": 1}]}
 
     @staticmethod
     def parse(value, name, dims):
         if isinstance(value, (list, tuple)):
-            if not value:
-                raise Problem("CS104", f"{name} must list at least one part size", "", name)
-            return tuple(_int(v, name, 1, "a positive integer") for v in value)
+            return Sizes.parse(value, name, dims)
         return _int(value, name, 1, "a positive integer, or a list of them")
 
 
