@@ -278,7 +278,8 @@ def test_the_readme_scale_table_is_the_code():
 ZOO = ["alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "efficientnet_v2_s",
        "googlenet", "inception_v3", "lenet5", "lenet5_1998", "mnasnet1_0", "mobilenet_v2",
        "mobilenet_v3_large", "nin", "regnet_y_400mf", "resnet18", "resnet50", "resnext50_32x4d",
-       "simpleconvnet", "squeezenet1_1", "unet", "vgg11_bn", "vgg16", "wide_resnet50_2"]
+       "shufflenet_v2_x1_0", "simpleconvnet", "squeezenet1_1", "unet", "vgg11_bn", "vgg16",
+       "wide_resnet50_2"]
 PAPERS = {"letter": 8.5 * 72, "A4": 210 / 25.4 * 72}  # width in pt
 LEGIBLE = 6.0  # pt: a drawing label's height in the PDF; a scaled-down strip gave 0.4
 
@@ -301,10 +302,11 @@ def print_to_pdf(html: str, paper: str, folder: Path) -> Path:
 def row_pattern(r) -> str:
     """A table row on one line of `pdftotext -layout`, every number whole: the name may
     wrap onto the next lines, nothing else."""
-    from cnnshape.render.cells import field_cells, shape
+    from cnnshape.render.cells import field_cells, output_shape
     cells = [f"{v:,}" for v in (r.params, r.non_trainable_params, r.connections, r.neurons,
                                 r.macs)] + [c for c in field_cells(r) if c]
-    return (rf"^\s*{r.index + 1}\s.*\s{re.escape(shape(r.output_shape))}\s+"
+    # a split's cell shows its parts, "2 x [58, 28, 28]"
+    return (rf"^\s*{r.index + 1}\s.*\s{re.escape(output_shape(r))}\s+"
             + r"\s+".join(re.escape(c) for c in cells) + r"\s*$")
 
 

@@ -46,6 +46,10 @@ def expected_cells(layer: dict) -> dict:
              "params": layer["params"], "non-trainable": layer["non_trainable_params"],
              "connections": layer["connections"], "neurons": layer["neurons"],
              "MACs": layer["macs"]}
+    parts = layer.get("output_shapes")  # a split's: its parts, "2 x [58, 28, 28]" when equal
+    if parts:
+        cells["output shape"] = (f"{len(parts)} x {parts[0]}" if all(p == parts[0] for p in parts)
+                                 else " + ".join(map(str, parts)))
     t = layer["type"]
     cells["type"] = (f"{t} (in {layer['in_features']:,})" if "in_features" in layer
                      else f"{t} (block)" if layer.get("group") else t)

@@ -21,7 +21,8 @@ TORCH_OP = {**TORCH_CLASS, "concat": "cat", "add": "add", "mul": "mul", "silu": 
             "sigmoid": "Sigmoid", "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid",
             "gelu": "GELU", "layernorm": "LayerNorm", "layernorm2d": "LayerNorm2d",
             "permute": "permute", "layer_scale": "layer_scale",
-            "stochastic_depth": "StochasticDepth"}
+            "stochastic_depth": "StochasticDepth", "chunk": "chunk", "split": "split",
+            "channel_shuffle": "ChannelShuffle"}
 
 
 @pytest.mark.parametrize("name", sorted(torch_zoo.INPUTS))
@@ -60,6 +61,7 @@ def test_every_op_matches_torchvision(name):
         where = f"{mine.name} vs {ref['op']}"
         assert TORCH_OP[mine.type] == ref["type"], where
         assert mine.output_shape == ref["output_shape"], where
+        assert mine.output_shapes == ref.get("output_shapes", ()), where
         assert mine.params == ref["params"], where
         assert mine.non_trainable_params == ref["non_trainable_params"], where
         assert mine.macs == ref["macs"], where

@@ -26,9 +26,10 @@ API
 ``records(name)``     one dict per op of one forward at batch 1 on zeros, in
                       execution order: ``{"op": the fx node's name, "type": the
                       torch.nn class (``"cat"`` / ``"add"`` / ``"mul"`` for the merges,
-                      ``"permute"``),
+                      ``"permute"``, ``"chunk"``),
                       "output_shape", "params" and "non_trainable_params" of that
-                      module alone, "macs": FlopCounterMode FLOPs // 2 of that op}``.
+                      module alone, "macs": FlopCounterMode FLOPs // 2 of that op}``;
+                      a chunk's also has ``"output_shapes"``, one per part.
 ``total_macs(name)``, ``total_params(name)``, ``total_non_trainable(name)``:
                       of the whole model, measured on it, not summed from records.
 ``published(name)``   ``(num_params, _ops)`` from torchvision's weights metadata,
@@ -51,6 +52,13 @@ Ops that are not one cnnshape layer each
 * ConvNeXt's ``LayerNorm2d`` (permute, ``F.layer_norm``, permute) and
   ``torchvision.ops.StochasticDepth`` are one cnnshape layer each, so the tracer
   keeps them as one module call (``_LEAVES``), as it does torch.nn's modules.
+* ShuffleNet V2's ``x.chunk(2, dim=1)`` is one ``"chunk"`` record: its
+  ``output_shape`` is the op's input (the parts taken together, as cnnshape
+  reports a split) and ``output_shapes`` lists the parts; the ``getitem`` that
+  reads each part is no layer.  Its ``channel_shuffle(out, 2)`` (view,
+  transpose, contiguous, view) is one ``nn.ChannelShuffle``: the tracer keeps the
+  call as one op (``_LEAF_FUNCTIONS``), checked to shuffle as ``nn.ChannelShuffle``
+  does.
 * ``BatchNorm2d``'s ``num_batches_tracked`` counts batches and is not counted as
   non-trainable (docs/spec.md, counting conventions); its running mean and
   variance are.
@@ -91,6 +99,7 @@ NETS: dict[str, tuple[str, dict, tuple[int, ...], str]] = {
     "mobilenet_v3_large": ("mobilenetv3", {}, (3, 224, 224), "MobileNet_V3_Large_Weights"),
     "regnet_y_400mf": ("regnet", {}, (3, 224, 224), "RegNet_Y_400MF_Weights"),
     "resnext50_32x4d": ("resnet", {}, (3, 224, 224), "ResNeXt50_32X4D_Weights"),
+    "shufflenet_v2_x1_0": ("shufflenetv2", {}, (3, 224, 224), "ShuffleNet_V2_X1_0_Weights"),
     "squeezenet1_1": ("squeezenet", {}, (3, 224, 224), "SqueezeNet1_1_Weights"),
     "vgg11_bn": ("vgg", {}, (3, 224, 224), "VGG11_BN_Weights"),
     "wide_resnet50_2": ("resnet", {}, (3, 224, 224), "Wide_ResNet50_2_Weights"),
@@ -198,9 +207,19 @@ _METHODS = {"permute": "permute", "flatten": "Flatten"}
 # torchvision modules that are one cnnshape layer each, recorded as one module call rather
 # than as the ops of their forward (fx traces into any module outside torch.nn)
 _LEAVES = ("LayerNorm2d", "StochasticDepth")
+# torchvision functions that are one cnnshape layer each -> the torch.nn class that does the
+# same; the tracer keeps a call to one as one op (autowrap) rather than tracing into it
+_LEAF_FUNCTIONS = {"channel_shuffle": "ChannelShuffle"}
+# tensor methods that cut a tensor into parts, one cnnshape layer; fx reads each part with
+# an ``operator.getitem`` on the op's tuple, which is no layer
+_SPLITS = {"chunk": "chunk", "split": "split"}
 
 
 class _Tracer(torch.fx.Tracer):
+    def __init__(self, module: types.ModuleType) -> None:
+        super().__init__(autowrap_functions=tuple(
+            getattr(module, f) for f in _LEAF_FUNCTIONS if hasattr(module, f)))
+
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return type(m).__name__ in _LEAVES or super().is_leaf_module(m, qualname)
 
@@ -222,12 +241,12 @@ class _Recorder(torch.fx.Interpreter):
         super().__init__(gm)
         self.records: list[dict] = []
 
-    def _record(self, node, kind, out, module=None, macs=0):
+    def _record(self, node, kind, out, module=None, macs=0, **extra):
         self.records.append({
             "op": node.name, "type": kind, "output_shape": tuple(out.shape[1:]),
             "params": sum(p.numel() for p in module.parameters(recurse=False)) if module else 0,
             "non_trainable_params": _non_trainable(module) if module else 0,
-            "macs": macs,
+            "macs": macs, **extra,
         })
 
     def run_node(self, node):
@@ -253,6 +272,20 @@ class _Recorder(torch.fx.Interpreter):
                                  "output_shape": tuple(out.shape[1:]),
                                  "params": scale.numel(), "non_trainable_params": 0,
                                  "macs": flops // 2})
+        elif node.op == "call_method" and node.target in _SPLITS:
+            # the parts: the op's input, recorded as it, and each part's shape
+            self._record(node, _SPLITS[node.target], self.env[node.args[0]], macs=flops // 2,
+                         output_shapes=tuple(tuple(t.shape[1:]) for t in out))
+        elif (node.op == "call_function" and node.target is operator.getitem
+              and node.args[0].op == "call_method" and node.args[0].target in _SPLITS):
+            return out  # one part of a split, read by the layers that use it
+        elif node.op == "call_function" and getattr(node.target, "__name__", None) in _LEAF_FUNCTIONS:
+            # torchvision's channel_shuffle(x, groups): checked to be torch.nn's on random data
+            kind = _LEAF_FUNCTIONS[node.target.__name__]
+            x = torch.randn(self.env[node.args[0]].shape)
+            assert torch.equal(node.target(x, *node.args[1:]),
+                               getattr(nn, kind)(*node.args[1:])(x)), node
+            self._record(node, kind, out, macs=flops // 2)
         elif node.op == "call_function" and node.target in _FUNCTIONS:
             if node.target is torch.cat and len(node.args[0]) == 1:
                 return out  # a copy, no layer
@@ -269,7 +302,8 @@ def _analyse(name: str) -> tuple[tuple[dict, ...], int, int, int]:
     model = build(name)
     x = torch.zeros((1, *NETS[name][2]))
     with torch.no_grad():
-        recorder = _Recorder(torch.fx.GraphModule(model, _Tracer().trace(model)))
+        tracer = _Tracer(load(NETS[name][0]))
+        recorder = _Recorder(torch.fx.GraphModule(model, tracer.trace(model)))
         recorder.run(x)
         _, flops = _flops(lambda: model(x))
     params = sum(p.numel() for p in model.parameters())
