@@ -168,3 +168,12 @@ def test_the_issues_alias_cycles_are_spec_errors(text, tmp_path):
     path.write_text(text)
     with pytest.raises(cnnshape.SpecError):
         cnnshape.analyze(path)
+
+
+def test_a_split_whose_name_is_refused_is_one_located_error():
+    """Found by the long fuzz run: a split named 1 (refused, CS020) read whole by the next
+    layer raised AttributeError building the CS027 hint from its missing name."""
+    with pytest.raises(cnnshape.SpecError) as e:
+        cnnshape.analyze({"input": [4, 8], "layers": [{"type": "chunk", "chunks": 2, "name": 1},
+                                                      "relu"]})
+    assert [d.code for d in e.value.diagnostics] == ["CS020"]

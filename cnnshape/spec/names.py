@@ -155,10 +155,11 @@ class Naming:
         for r in refs:
             if type(r) is int and r >= 0 and nodes[r].layer.splits:
                 name = nodes[r].name
-                self.error(pos, "CS027", f"{name} gives several outputs: name the one "
-                           f"this layer reads, as {name}.0 or {name}.1",
-                           "write inputs: with the part, e.g. "
-                           f"inputs: {name.rsplit('.', 1)[-1]}.0", scope.context)
+                if name is not None:  # a split whose own name was refused is reported already
+                    self.error(pos, "CS027", f"{name} gives several outputs: name the one "
+                               f"this layer reads, as {name}.0 or {name}.1",
+                               "write inputs: with the part, e.g. "
+                               f"inputs: {name.rsplit('.', 1)[-1]}.0", scope.context)
                 r = Part(r, 0)
             out.append(r)
         return tuple(out)
