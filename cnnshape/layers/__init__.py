@@ -481,6 +481,14 @@ def neurons(shape: Shape) -> int:
 BOUND_HINT = "no framework holds it: check the sizes, scale factors and paddings before it"
 
 
+def check_channels(layer, given, channels: int, name: str = "num_features") -> None:
+    """An optional channel count a field states (BatchNorm's num_features, LayerNorm's
+    normalized_shape, ...) must be the input's."""
+    if given is not None and given != channels:
+        raise Problem("CS207", f"{layer.type_name}: {name} is {given} but the input has "
+                      f"{channels} channels", f"set {name}: {channels}", name)
+
+
 def big(n: int, sep: str = ",") -> str:
     """A number for a message: its digits, or how many there are once beyond every bound
     (an upsample by 1e300 makes a 301-digit size)."""

@@ -22,6 +22,7 @@ from . import (
     Shape,
     Text,
     _int,
+    check_channels,
     _show,
     doc,
     register,
@@ -42,10 +43,7 @@ class BatchNorm(Layer):
         "keep the running mean and variance (2 per channel, non-trainable)"))
 
     def output_shape(self, x: Shape) -> Shape:
-        if self.num_features is not None and self.num_features != x[0]:
-            raise Problem("CS207", f"{self.type_name}: num_features is {self.num_features} but "
-                          f"the input has {x[0]} channels", f"set num_features: {x[0]}",
-                          "num_features")
+        check_channels(self, self.num_features, x[0])
         return x
 
     def cost(self, x: Shape, y: Shape) -> Cost:

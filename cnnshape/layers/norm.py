@@ -27,16 +27,12 @@ from . import (
     Sizes,
     _int,
     _show,
+    check_channels,
     dims_family,
     doc,
     register,
 )
-
-
-def _check_channels(layer, given, channels: int, name: str = "num_features") -> None:
-    if given is not None and given != channels:
-        raise Problem("CS207", f"{layer.type_name}: {name} is {given} but the input has "
-                      f"{channels} channels", f"set {name}: {channels}", name)
+from .elementwise import BatchNorm
 
 
 def _whole(rf):
@@ -92,7 +88,7 @@ class LayerNorm2d(Layer):
     bias: Bool = field(default=True, metadata=doc("learn the bias too (with elementwise_affine)"))
 
     def output_shape(self, x: Shape) -> Shape:
-        _check_channels(self, self.normalized_shape, x[0], "normalized_shape")
+        check_channels(self, self.normalized_shape, x[0], "normalized_shape")
         return x
 
     def cost(self, x: Shape, y: Shape) -> Cost:
@@ -113,7 +109,7 @@ class GroupNorm(Layer):
     affine: Bool = field(default=True, metadata=doc("learn the scale and shift (2 per channel)"))
 
     def output_shape(self, x: Shape) -> Shape:
-        _check_channels(self, self.num_channels, x[0], "num_channels")
+        check_channels(self, self.num_channels, x[0], "num_channels")
         if x[0] % self.num_groups:
             raise Problem("CS202", f"groupnorm: num_groups={self.num_groups} does not divide "
                           f"the {x[0]} input channels", "num_channels must be a multiple of "
@@ -128,29 +124,22 @@ class GroupNorm(Layer):
 
 
 @dataclass(frozen=True, kw_only=True)
-class InstanceNorm(Layer):
-    """torch.nn.InstanceNormNd: statistics per channel over the map; a learned scale and shift
-    only with affine, running statistics (non-trainable) only with track_running_stats."""
+class InstanceNorm(BatchNorm):
+    """torch.nn.InstanceNormNd: statistics per channel over the map; BatchNorm's fields and
+    counts, but a learned scale and shift only with affine, and running statistics
+    (non-trainable) only with track_running_stats, both off by default."""
     prefix = "in"
-    num_features: OptionalCount = field(default=None, metadata=doc(
-        "optional: the channel count you expect; a different one is an error"))
-    eps: Number = field(default=1e-5, metadata=doc("added to the variance; no effect on shapes"))
-    momentum: Number = field(default=0.1, metadata=doc("running-statistics momentum"))
     affine: Bool = field(default=False, metadata=doc("learn the scale and shift (2 per channel)"))
     track_running_stats: Bool = field(default=False, metadata=doc(
         "keep the running mean and variance (2 per channel, non-trainable)"))
 
     def output_shape(self, x: Shape) -> Shape:
-        _check_channels(self, self.num_features, x[0])
+        super().output_shape(x)
         if prod(x[1:]) == 1:
             raise Problem("CS201", f"{self.type_name}: the map {list(x[1:])} has one place; "
                           "each channel would normalise to 0", "torch refuses it in training "
                           "(more than 1 spatial element expected): normalise a larger map")
         return x
-
-    def cost(self, x: Shape, y: Shape) -> Cost:
-        return Cost(params=2 * x[0] * self.affine,
-                    non_trainable_params=2 * x[0] * self.track_running_stats)
 
     def receptive(self, x: Shape, y: Shape, rf):
         return _whole(rf)  # the mean and variance pool the whole map of the channel
@@ -178,7 +167,7 @@ class LayerScale(Layer):
         if not -len(x) <= self.dim < len(x):
             raise Problem("CS105", f"layer_scale: dim {self.dim} is out of range for the "
                           f"{len(x)}-axis input {list(x)}", "", "dim")
-        _check_channels(self, self.num_features, x[self.dim])
+        check_channels(self, self.num_features, x[self.dim])
         return x
 
     def cost(self, x: Shape, y: Shape) -> Cost:
