@@ -64,9 +64,21 @@ def analyze(spec, input_shape=None):
     """Shapes and costs of every layer of ``spec``: a path, a zoo name, or a dict in the
     YAML's structure.  ``input_shape`` overrides the spec's input.  Raises SpecError."""
     from .graph import propagate
-    from .spec import load_spec
     with paused_gc():
-        return propagate(load_spec(resolve(spec), input_shape=input_shape))
+        return propagate(load_file(resolve(spec), input_shape=input_shape))
+
+
+def load_file(source, input_shape=None, **options):
+    """A Spec from a cnnshape spec file (or dict), or from a file an importer reads (an
+    Ultralytics YAML, an .onnx file): ``options`` (``scale``) go to the importer."""
+    from .spec import load_spec
+    if not isinstance(source, dict):
+        from .importers import read, sniff
+        kind = sniff(source)
+        if kind is not None:
+            tree = read(kind, str(source), input_shape=input_shape, **options)
+            return load_spec(tree, path=str(source), input_shape=input_shape)
+    return load_spec(source, input_shape=input_shape)
 
 
 def spec_files(patterns) -> list[str]:
@@ -137,14 +149,14 @@ def check(path) -> list:
     return list(result.warnings)
 
 
-def load(args, input_shape=None):
+def load(args, input_shape=None, **options):
     """The model command's SPEC: one path or zoo name, or else layers written inline
-    (which need ``input_shape``)."""
-    from .spec import inline_spec, load_spec
+    (which need ``input_shape``); ``options`` go to an importer (see load_file)."""
+    from .spec import inline_spec
     first = resolve(args[0])
-    if len(args) == 1 and (Path(first).suffix in (".yaml", ".yml")
+    if len(args) == 1 and (Path(first).suffix in (".yaml", ".yml", ".onnx")
                            or _exists(Path(first), Path.is_file)):
-        return load_spec(first, input_shape=input_shape)
+        return load_file(first, input_shape, **options)
     if input_shape is None:
         from .diagnostics import Diagnostic, SpecError
         if len(args) > 1:

@@ -389,6 +389,16 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
     _window_command(f"{mode}pool", fields, per_axis, c, dims, explain, fmt)
 
 
+SCALE = click.option(
+    "--scale", type=click.Choice(list("nsmlx")),
+    help="An Ultralytics YAML's model scale  [default: from the file name, as Ultralytics "
+         "takes it: yolov8n.yaml -> n; else the first in its scales]")
+
+
+def _scale(scale) -> dict:
+    return {} if scale is None else {"scale": scale}
+
+
 @main.command()
 @click.argument("spec", nargs=-1, required=True, shell_complete=complete_spec)
 @click.option("--input", "input_shape", type=SHAPE,
@@ -402,8 +412,9 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
               help="Show each layer's receptive field, effective stride and padding.")
 @click.option("--pager/--no-pager", default=True, show_default=True,
               help="Page a table taller than the terminal (PAGER, default less -FRX).")
+@SCALE
 @_report_errors
-def model(spec, input_shape, fmt, depth, rf, pager):
+def model(spec, input_shape, fmt, depth, rf, pager, scale):
     """Every layer's output shape and cost, with totals.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -418,7 +429,7 @@ def model(spec, input_shape, fmt, depth, rf, pager):
     from .graph import propagate
     from .render import render_model
     with paused_gc():
-        result = propagate(load(spec, input_shape))
+        result = propagate(load(spec, input_shape, **_scale(scale)))
         color = _color()
         text = render_model(result, fmt, depth=depth, color=color, width=_width(), rf=rf)
     _page(text, pager, color)
@@ -653,6 +664,63 @@ def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
 
 
 OUTPUT_HINT = "'-o' / '--output'"
+
+
+@main.command("import")
+@click.argument("source", shell_complete=complete_path)
+@click.argument("factory", required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the spec here (default: standard output).")
+@click.option("--input", "input_shape", type=SHAPE,
+              help="Input shape, channels first: an ONNX file's symbolic sizes, a module's "
+                   "input.")
+@SCALE
+@_report_errors
+def import_(source, factory, output, input_shape, scale):
+    """Write a network from elsewhere as a readable cnnshape spec.
+
+    SOURCE is an Ultralytics model YAML (yolov8n.yaml), an .onnx file, or the word
+    'torch' followed by FACTORY, a module path and a callable that returns the network
+    (package.module:factory). That last form runs your code, because you asked; 'model'
+    and 'check' never run code from a spec.
+
+    The spec gives the same shapes and counts as the source, so 'cnnshape check' can gate
+    it in CI.
+
+    \b
+    Example:
+        cnnshape import yolov8n.yaml -o yolov8n.cnnshape.yaml
+        cnnshape import net.onnx -o net.yaml
+        cnnshape import torch torchvision.models:resnet18 --input 3x224x224 -o r18.yaml
+    """
+    from .importers import read, sniff
+    from .importers.write import dump
+    if source == "torch":
+        if not factory:
+            raise click.UsageError("import torch needs a FACTORY: package.module:callable")
+        kind, what = "torch", factory
+    else:
+        if factory:
+            raise click.UsageError(f"unexpected extra argument {factory!r} (only "
+                                   "'import torch' takes a FACTORY)")
+        if not os.path.isfile(source):
+            raise click.BadParameter(f"no such file: {source}", param_hint="SOURCE")
+        kind, what = sniff(source), source
+        if kind is None:
+            raise click.BadParameter(
+                f"{source} is neither an Ultralytics model YAML (backbone: and head:) nor "
+                "an .onnx file; a cnnshape spec needs no import", param_hint="SOURCE")
+    _not_an_input(output, [what] if kind != "torch" else [])
+    options = {"input_shape": input_shape, **_scale(scale)}
+    tree = read(kind, what, **options)
+    from .api import paused_gc
+    from .graph import propagate
+    from .spec import load_spec
+    with paused_gc():  # what is written must load: the writer's bug is ours, not the user's
+        propagate(load_spec(tree, path=what))
+    header = (f"Imported by cnnshape {__version__} from {what}\n"
+              "Check it with: cnnshape check FILE; edit it as any spec.")
+    _write(dump(tree, header), output)
 
 
 def _not_an_input(output, specs) -> None:
