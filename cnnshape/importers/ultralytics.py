@@ -637,11 +637,14 @@ def read(source, *, input_shape=None, scale=None) -> dict:
         shown = _shown_args(module, args, c1s, c2, n_, ctx)
         note = f"{f!s} {n_} {module} {shown}"
         repeat = n_ if module not in REPEAT_INSIDE and n_ > 1 else 1
-        item = _mapping(ctx, item) if isinstance(item, str) else dict(item)
         if repeat > 1:  # parse_model's nn.Sequential of n copies
-            item = {"repeat": repeat, "layers": [item]}
-            raise _error(path, line, "CS512", f"row {i}: {module} repeated {n_} times outside "
-                         "a block is not read yet")
+            if not isinstance(item, str):
+                raise _error(path, line, "CS512", f"row {i}: {module} repeated {n_} times is "
+                             "not read yet")
+            ctx.block("Sequential", ["n", "m"], [{"repeat": "$n", "layers": ["$m"]}],
+                      "parse_model's nn.Sequential of n copies of a module")
+            item = {"type": "Sequential", "n": repeat, "m": item}
+        item = _mapping(ctx, item) if isinstance(item, str) else dict(item)
         if module != "Concat" and f != -1 and module != "Detect":
             item["inputs"] = _ref(i, f)
         item["name"] = f"model.{i}"

@@ -1,0 +1,149 @@
+"""Ultralytics model YAMLs against what the real library builds, recorded in
+tests/data/ultralytics/records (tests/data/ultralytics/record.py made them; CI does not
+install ultralytics).  A record names its YAML (a copy under cfg/) and the scale."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cnnshape
+from cnnshape.cli import main
+
+DATA = Path(__file__).parent / "data" / "ultralytics"
+RECORDS = sorted((DATA / "records").glob("*.json"))
+
+#: records of models whose modules cnnshape does not read yet: each names what it lacks
+#: (an unsupported module is an error naming it: test_unsupported_modules_are_named)
+NOT_YET = {}
+
+
+def _record(path):
+    return json.loads(path.read_text())
+
+
+def _analyze(tmp_path, rec):
+    """The record's YAML under the name Ultralytics was given (yolov8n.yaml), analysed."""
+    src = DATA / "cfg" / rec["yaml"]
+    f = tmp_path / rec["build_name"]
+    shutil.copy(src, f)
+    return cnnshape.analyze(str(f)), f
+
+
+def _ids():
+    return [p.stem for p in RECORDS]
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=_ids())
+def test_numbers_equal_the_recording(tmp_path, path):
+    rec = _record(path)
+    if path.stem in NOT_YET or not rec.get("runs"):
+        pytest.skip(NOT_YET.get(path.stem, "no run recorded"))
+    try:
+        result, _ = _analyze(tmp_path, rec)
+    except cnnshape.SpecError as e:
+        pytest.skip(f"not read yet: {e.diagnostics[0].message[:150]}")
+    run, totals = rec["runs"][0], rec["totals"]
+    t = result.totals
+    assert t.params == totals["gradients"]
+    assert t.non_trainable_params == totals["frozen"] + totals["bn_running_stats"]
+    assert t.params + totals["frozen"] == totals["params"]
+    assert t.macs == run["flopcounter_macs"]
+    gflops = {k: text for k, _, _, text in result.extras}["ultralytics_gflops"]
+    assert gflops == rec["gflops_printed"]
+    assert list(result.output_shape) == run["eval_output"]
+    rows = result.rows(1)
+    assert [r.name for r in rows] == [f"model.{layer['i']}" for layer in rec["layers"]]
+    for row, layer, measured in zip(rows, rec["layers"], run["layers"]):
+        assert row.params + row.non_trainable_params - _bn_stats(row) == layer["params"], row.name
+        out = measured["out"]
+        if isinstance(out[0], list):  # a head's (eval output, extras): the first
+            out = out[0]
+        assert list(row.output_shape) == out, row.name
+        assert row.macs == measured["macs"], row.name
+
+
+def _bn_stats(row):
+    """A row's BatchNorm running statistics: its non-trainable params less frozen weights.
+    Only the DFL conv is frozen, 16 per reg_max-16 head."""
+    return row.non_trainable_params - (16 if row.note.split(" 1 ")[-1].startswith(
+        ("Detect", "Segment", "Pose", "OBB")) else 0)
+
+
+def _copy(tmp_path, yaml="v8/yolov8.yaml", name="yolov8n.yaml", edit=None):
+    text = (DATA / "cfg" / yaml).read_text()
+    f = tmp_path / name
+    f.write_text(edit(text) if edit else text)
+    return f
+
+
+def test_the_scale_comes_from_the_name_then_scale_then_the_first(tmp_path):
+    by_name = cnnshape.analyze(str(_copy(tmp_path)))
+    plain = _copy(tmp_path, name="yolov8.yaml")
+    r = CliRunner().invoke(main, ["model", str(plain), "--scale", "n", "--format", "json"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["totals"]["params"] == by_name.totals.params
+    first = cnnshape.analyze(str(plain))  # Ultralytics assumes the first of scales: n
+    assert first.totals.params == by_name.totals.params
+    assert "scale n" in first.description
+
+
+def test_import_writes_a_spec_that_gives_the_same_numbers(tmp_path):
+    f = _copy(tmp_path)
+    out = tmp_path / "yolov8n.cnnshape.yaml"
+    r = CliRunner().invoke(main, ["import", str(f), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "C2f_n1:" in text and "model.22" in text
+    a, b = cnnshape.analyze(str(f)), cnnshape.analyze(str(out))
+    assert a.totals == b.totals and a.output_shape == b.output_shape
+    assert [r.output_shape for r in a.rows(1)] == [r.output_shape for r in b.rows(1)]
+    r = CliRunner().invoke(main, ["check", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("edit, code, words", [
+    (lambda t: t.replace("SPPF", "SPPX"), "CS512", "'SPPX' is not supported"),
+    (lambda t: t.replace("[[-1, 6], 1, Concat", "[[-1, 60], 1, Concat"), "CS515",
+     "does not name an earlier row"),
+])
+def test_faults_name_the_row_and_its_line(tmp_path, edit, code, words):
+    f = _copy(tmp_path, edit=edit)
+    r = CliRunner().invoke(main, ["model", str(f)], catch_exceptions=False)
+    assert r.exit_code == 1
+    assert f"[{code}]" in r.output and words in r.output, r.output
+    line = int(r.output.split(":")[1])
+    assert words.split("'")[1 if "'" in words else 0][:4] in f.read_text().splitlines()[
+        line - 1] or code == "CS515"
+    assert "Traceback" not in r.output
+
+
+def test_a_scale_the_file_lacks_is_an_error(tmp_path):
+    f = _copy(tmp_path, name="yolov8.yaml")
+    r = CliRunner().invoke(main, ["model", str(f), "--scale", "q"], catch_exceptions=False)
+    assert r.exit_code in (1, 2) and ("CS513" in r.output or "q" in r.output), r.output
+
+
+def test_depth_1_shows_ultralytics_rows(tmp_path):
+    f = _copy(tmp_path)
+    r = CliRunner().invoke(main, ["model", str(f), "--depth", "1", "--format", "csv"],
+                           catch_exceptions=False)
+    import csv
+    rows = list(csv.reader(r.output.splitlines()))
+    assert rows[0][-1] == "note"
+    assert rows[1][1:3] == ["model.0", "Conv"] and rows[1][-1] == "-1 1 Conv [3, 16, 3, 2]"
+    assert rows[-1][-1] == "[15, 18, 21] 1 Detect [80, 16, None, [64, 128, 256]]"
+
+
+def test_reading_a_yolo_yaml_imports_no_torch(tmp_path):
+    f = _copy(tmp_path)
+    code = ("import sys, cnnshape; cnnshape.analyze(sys.argv[1]); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert out.stdout.strip() == "False", out.stderr
