@@ -463,11 +463,141 @@ def _c2psa(ctx, r, c1):
     return c2, {"type": r.module, "c1": c1, "cc": 2 * c, "c": c, "n": n, "m": inner}
 
 
-@builder("Detect")
+@builder("ADown")
+def _adown(ctx, r, c1):
+    c2 = ctx.scaled(r.args[0])
+    conv_block(ctx)
+    ctx.block("ADown", ["c"], [
+        "avgpool2d 2 s1 name=pool", "chunk 2 name=x", "Conv $c k=3 s=2 p=1 inputs=x.0 name=cv1",
+        "maxpool2d 3 s2 p1 inputs=x.1 name=pool2", "Conv $c name=cv2",
+        "concat inputs=cv1,cv2"],
+        "ADown: a 2x2 average pool of stride 1, split in two; a strided 3x3 Conv on one half, "
+        "a strided 3x3 max pool and a 1x1 Conv on the other; concatenated")
+    return c2, f"ADown {c2 // 2}"
+
+
+def cib(ctx, c1, c2, shortcut=True, e=0.5, lk=False):
+    """CIB(c1, c2, shortcut, e, lk): depthwise 3x3, 1x1, depthwise 3x3 (or RepVGGDW's 7x7 +
+    3x3), 1x1, depthwise 3x3; a residual when shortcut and c1 == c2."""
+    conv_block(ctx)
+    c_ = int(c2 * e)
+    add = shortcut and c1 == c2
+    if lk:
+        ctx.block("RepVGGDW", ["ed"], [
+            {"add": [["Conv $ed k=7 p=3 g=$ed act=identity name=conv"],
+                     ["Conv $ed k=3 p=1 g=$ed act=identity name=conv1"]]}, "silu name=act"],
+            "RepVGGDW as built: depthwise 7x7 and 3x3 Convs summed, then SiLU")
+    mid = "RepVGGDW $cc" if lk else "Conv $cc k=3 p=1 g=$cc"
+    body = ["Conv $c1 k=3 p=1 g=$c1", "Conv $cc", mid, "Conv $c2", "Conv $c2 k=3 p=1 g=$c2"]
+    name = "CIB" + ("_lk" if lk else "") + ("" if add else "_plain")
+    ctx.block(name, ["c1", "cc", "c2"], [{"add": [[], body]}] if add else body,
+              "CIB: depthwise and pointwise Convs in turn" + (", RepVGGDW in the middle"
+                                                              if lk else "")
+              + (", the input added" if add else ""))
+    return f"{name} {c1} {2 * c_} {c2}"
+
+
+@builder("C2fCIB")
+def _c2fcib(ctx, r, c1):
+    c2 = ctx.scaled(r.args[0])
+    shortcut, lk, g, e = (list(r.args[1:]) + [False, False, 1, 0.5][len(r.args) - 1:])[:4]
+    c = int(c2 * e)
+    return c2, c2f_like(ctx, "C2fCIB", c2, c, cib(ctx, c, c, shortcut, 1.0, lk), r.n_)
+
+
+def aattn(ctx, dim, num_heads, area):
+    conv_block(ctx)
+    hd = dim // num_heads
+    ctx.block("AAttn", ["dim", "qkv", "nh", "hd3", "hd", "area"], [
+        "Conv $qkv act=identity name=qkv",
+        {"type": "reshape", "shape": ["$qkv", -1]}, "permute 1,0",
+        {"type": "reshape", "shape": ["$area", -1, "$nh", "$hd3"]},
+        "permute 0,2,3,1 name=heads",
+        {"type": "split", "split_size_or_sections": ["$hd", "$hd", "$hd"], "dim": 2,
+         "name": "qkv_split"},
+        "permute 0,1,3,2 inputs=qkv_split.0 name=q_t",
+        "matmul inputs=q_t,qkv_split.1 name=scores",
+        "softmax dim=-1 name=attn", "permute 0,1,3,2 name=attn_t",
+        "matmul inputs=qkv_split.2,attn_t name=mixed",
+        "permute 1,2,0 inputs=input name=hwc",
+        "permute 0,3,1,2 inputs=mixed", "reshape_as inputs=previous,hwc",
+        "permute 2,0,1 name=x",
+        "permute 0,3,1,2 inputs=qkv_split.2", "reshape_as inputs=previous,hwc",
+        "permute 2,0,1 name=v",
+        "Conv $dim k=7 p=3 g=$dim act=identity name=pe",
+        "add inputs=x,pe", "Conv $dim act=identity name=proj"],
+        "AAttn, area attention: qkv 1x1 Conv; the places cut into `area` parts, per part "
+        "and head softmax(q^T k) and v attn^T; plus a depthwise 7x7 of v; proj 1x1 Conv")
+    return f"AAttn {dim} {3 * dim} {num_heads} {3 * hd} {hd} {area}"
+
+
+@builder("A2C2f")
+def _a2c2f(ctx, r, c1):
+    c2 = ctx.scaled(r.args[0])
+    a = list(r.args[1:])
+    if ctx.scale in ("l", "x"):  # parse_model: args.extend((True, 1.2)) for L/X sizes
+        a += [True, 1.2]
+    a2, area, residual, mlp_ratio, e, g, shortcut = (
+        a + [True, 1, False, 2.0, 0.5, 1, True][len(a):])[:7]
+    c_ = int(c2 * e)
+    conv_block(ctx)
+    if a2:
+        att = aattn(ctx, c_, c_ // 32, area)
+        hidden = int(c_ * mlp_ratio)
+        ctx.block("ABlock", ["dim", "qkv", "nh", "hd3", "hd", "area", "hidden"], [
+            {"add": [[], ["AAttn $dim $qkv $nh $hd3 $hd $area"]]},
+            {"add": [[], ["Conv $hidden name=mlp0", "Conv $dim act=identity name=mlp1"]]}],
+            "ABlock: x + attn(x), then x + mlp(x)")
+        ctx.block("ABlock2", ["dim", "qkv", "nh", "hd3", "hd", "area", "hidden"], [
+            "ABlock $dim $qkv $nh $hd3 $hd $area $hidden",
+            "ABlock $dim $qkv $nh $hd3 $hd $area $hidden"], "two ABlocks")
+        inner = "ABlock2 " + " ".join(att.split()[1:]) + f" {hidden}"
+    else:
+        c_k = int(c_ * 0.5)
+        bname = bottleneck(ctx, c_k, c_k, shortcut, g, (3, 3), 1.0).split()[0]
+        name = "C3k" if bname == "Bottleneck" else "C3k_plain"
+        ctx.block(name, ["c2", "c_"], [
+            "Conv $c_ inputs=input name=cv2", "Conv $c_ inputs=input name=cv1",
+            f"{bname} $c_ $c_ name=m0", f"{bname} $c_ $c_ name=m1",
+            "concat inputs=previous,cv2", "Conv $c2 name=cv3"],
+            "C3k: a C3 of two 3x3 Bottlenecks")
+        inner = f"{name} {c_} {c_k}"
+    n = r.n_
+    layers = ["Conv $c_ name=cv1"]
+    prev = "cv1"
+    for j in range(n):
+        layers.append(f"$m inputs={prev} name=m{j}")
+        prev = f"m{j}"
+    layers += [{"type": "concat", "inputs": ["cv1"] + [f"m{j}" for j in range(n)]},
+               "Conv $c2 name=cv2"]
+    gamma = a2 and residual
+    if gamma:  # x + gamma * y: a learned per-channel scale, c2 params
+        layers += ["layer_scale init_values=0.01 name=gamma", "add inputs=input,gamma"]
+    block = ctx.block(f"A2C2f_n{n}" + ("_res" if gamma else ""), ["c2", "c_", "m"], layers,
+                      "A2C2f: cv1, n blocks (two ABlocks each, or a C3k) chained, all "
+                      "concatenated, cv2" + (", scaled by gamma and added to the input"
+                                             if gamma else ""))
+    return c2, {"type": block, "c2": c2, "c_": c_, "m": inner}
+
+
+#: the task heads: module -> (its extra branch's output channels from the args, the
+#: extra's name in the eval output, the arguments Ultralytics prints after nc)
+HEADS = ("Detect", "Segment", "Pose", "OBB", "v10Detect")
+
+
+@builder(*HEADS)
 def _detect(ctx, r, c1s):
-    nc = r.args[0]
+    """The detection heads in eval mode (ultralytics/nn/modules/head.py).  The network's
+    output is the first element of what the head returns: Detect [4 + nc, anchors];
+    Segment, Pose and OBB append their per-anchor extras (mask coefficients, keypoints,
+    angle).  Segment's proto masks and v10Detect's one-to-one branch are computed (their
+    params and MACs count, as in torch) beside it, as side outputs nothing in the spec
+    reads (warning CS304 says so)."""
+    module, args = r.module, r.args
+    nc = args[0]
     reg_max = 16
     levels = len(c1s)
+    legacy = ctx.legacy and module != "v10Detect"
     c2 = max(16, c1s[0] // 4, reg_max * 4)
     c3 = max(c1s[0], min(nc, 100))
     conv_block(ctx)
@@ -476,16 +606,18 @@ def _detect(ctx, r, c1s):
         {"type": "reshape", "shape": ["$reg4", -1]}],
         "a box branch of the detection head: two 3x3 Convs, a 1x1 conv to 4 x reg_max, "
         "flattened over the places")
-    if ctx.legacy:
-        ctx.block("DetectCls", ["c3", "nc", {"x": 0}], [
+    cls = "DetectCls" if legacy else "DetectClsDW"
+    if legacy:
+        ctx.block(cls, ["c3", "nc", {"x": 0}], [
             "Conv $c3 k=3 p=1", "Conv $c3 k=3 p=1", "conv2d $nc k1",
             {"type": "reshape", "shape": ["$nc", -1]}],
             "a class branch (v3, v5, v8, v9 heads): two 3x3 Convs, a 1x1 conv to nc")
     else:
-        ctx.block("DetectCls", ["c3", "nc", "x"], [
+        ctx.block(cls, ["c3", "nc", "x"], [
             "Conv $x k=3 p=1 g=$x", "Conv $c3", "Conv $c3 k=3 p=1 g=$c3", "Conv $c3",
             "conv2d $nc k1", {"type": "reshape", "shape": ["$nc", -1]}],
-            "a class branch: depthwise 3x3 and 1x1 Convs, twice, a 1x1 conv to nc")
+            "a class branch (v10, 11, 12 heads): depthwise 3x3 and 1x1 Convs, twice, a 1x1 "
+            "conv to nc")
     ctx.block("DFL", ["reg"], [
         {"type": "reshape", "shape": [4, "$reg", -1]}, "permute 1,0,2", "softmax dim=0",
         "conv2d 1 k1 bias=false trainable=false name=conv",
@@ -493,25 +625,58 @@ def _detect(ctx, r, c1s):
         "DFL: the distribution over reg_max bins, softmax, its expectation by a frozen 1x1 "
         "conv of weights 0..reg_max-1")
     xs = [f"x{j}" for j in range(levels)]
+    params = ["nc", "c2", "c3", "reg4", "reg", *xs, *[f"ch{j}" for j in range(levels)]]
+    values = [nc, c2, c3, 4 * reg_max, reg_max, *[_ref(r.i, j) for j in r.f], *c1s]
     layers = []
-    for j in range(levels):
-        layers.append(f"DetectBox $c2 $reg4 inputs=${xs[j]} name=box{j}")
-    for j in range(levels):
-        layers.append(f"DetectCls $c3 $nc x=$ch{j} inputs=${xs[j]} name=cls{j}")
-    layers += [{"type": "concat", "dim": -1, "inputs": [f"box{j}" for j in range(levels)],
-                "name": "boxes"},
-               "DFL $reg name=dfl",
-               {"type": "concat", "dim": -1, "inputs": [f"cls{j}" for j in range(levels)],
-                "name": "scores"},
-               "sigmoid",
-               "concat inputs=dfl,previous"]
-    ctx.block(f"Detect_{levels}", ["nc", "c2", "c3", "reg4", "reg",
-                                   *xs, *[f"ch{j}" for j in range(levels)]], layers,
-              f"the detection head on {levels} levels, eval mode: boxes decoded by DFL "
-              "(dist2bbox and the strides are element-wise) beside the class scores' "
-              "sigmoid: [4 + nc, anchors]")
-    args = [nc, c2, c3, 4 * reg_max, reg_max, *[_ref(r.i, j) for j in r.f], *c1s]
-    return None, f"Detect_{levels} " + " ".join(map(str, args))
+
+    def branches(prefix, use):
+        for j in range(levels):
+            layers.append(f"{use} inputs=${xs[j]} name={prefix}{j}".replace("$chj", f"$ch{j}"))
+        layers.append({"type": "concat", "dim": -1,
+                       "inputs": [f"{prefix}{j}" for j in range(levels)], "name": prefix + "s"})
+
+    branches("box", "DetectBox $c2 $reg4")
+    branches("cls", f"{cls} $c3 $nc x=$chj")
+    extra = None
+    if module in ("Segment", "Pose", "OBB"):
+        ne = {"Segment": lambda: args[1], "Pose": lambda: args[1][0] * args[1][1],
+              "OBB": lambda: args[1] if len(args) > 1 else 1}[module]()
+        c4 = max(c1s[0] // 4, ne)
+        ctx.block("DetectExtra", ["c4", "ne"], [
+            "Conv $c4 k=3 p=1", "Conv $c4 k=3 p=1", "conv2d $ne k1",
+            {"type": "reshape", "shape": ["$ne", -1]}],
+            "an extra branch (Segment's mask coefficients, Pose's keypoints, OBB's angle): "
+            "two 3x3 Convs, a 1x1 conv, flattened over the places")
+        params += ["c4", "ne"]
+        values += [c4, ne]
+        extra = {"Segment": "mask", "Pose": "kpt", "OBB": "angle"}[module]
+        branches(extra, "DetectExtra $c4 $ne")
+    layers += ["DFL $reg inputs=boxs name=dfl", "sigmoid inputs=clss name=scores",
+               {"type": "concat", "inputs": ["dfl", "scores"], "name": "y"}]
+    if extra:  # dist2rbox, the keypoints' and angle's decoding: element-wise
+        layers.append({"type": "concat", "inputs": ["y", f"{extra}s"], "name": "y_" + extra})
+    if module == "Segment":
+        npr = args[2]
+        conv_block(ctx)
+        ctx.block("Proto", ["c_", "c2"], [
+            "Conv $c_ k=3 p=1 name=cv1", "conv_transpose2d $c_ k2 s2 name=upsample",
+            "Conv $c_ k=3 p=1 name=cv2", "Conv $c2 name=cv3"],
+            "Proto: the mask prototypes at twice the first level's size")
+        params += ["npr"]
+        values += [npr]
+        # the proto masks, a side output (the eval tuple's second element), then the output
+        layers.insert(0, "Proto $npr $ne inputs=$x0 name=proto")
+        layers.append("identity inputs=y_mask name=output")
+    if module == "v10Detect":  # the one-to-one branch: built and run, its output aside
+        layers[:0] = []
+        branches("one2one_box", "DetectBox $c2 $reg4")
+        branches("one2one_cls", f"{cls} $c3 $nc x=$chj")
+        layers.append("identity inputs=y name=output")
+    name = ctx.block(f"{module}_{levels}", params, layers,
+                     f"the {module} head on {levels} levels, eval mode: boxes decoded by DFL "
+                     "(dist2bbox and the strides are element-wise) beside the class scores' "
+                     "sigmoid" + (f", then the {extra} values" if extra else ""))
+    return None, {"type": name, **dict(zip(params, values))}
 
 
 @builder("Classify")
@@ -629,8 +794,10 @@ def read(source, *, input_shape=None, scale=None) -> dict:
                          (f"did you mean {close[0]!r}? " if close else "") + "supported: "
                          + ", ".join(sorted(BUILDERS)))
         c1s = [ch[j] for j in fs]
+        if module == "Segment":  # parse_model scales the proto channels
+            args[2] = ctx.scaled(args[2])
         r = Row(i, f, n, n_, module, args, line)
-        c1 = c1s if module in ("Detect", "Concat") else c1s[0]
+        c1 = c1s if module in (*HEADS, "Concat") else c1s[0]
         c2, item = build(ctx, r, c1)
         if module == "Concat":
             c2 = sum(c1s)
@@ -645,7 +812,7 @@ def read(source, *, input_shape=None, scale=None) -> dict:
                       "parse_model's nn.Sequential of n copies of a module")
             item = {"type": "Sequential", "n": repeat, "m": item}
         item = _mapping(ctx, item) if isinstance(item, str) else dict(item)
-        if module != "Concat" and f != -1 and module != "Detect":
+        if module not in ("Concat", *HEADS) and f != -1:
             item["inputs"] = _ref(i, f)
         item["name"] = f"model.{i}"
         item["note"] = note
@@ -683,9 +850,13 @@ def _shown_args(module, args, c1s, c2, n_, ctx):
             shown.insert(2, n_)
         if module == "C3k2" and ctx.scale in ("m", "l", "x"):
             shown[3:4] = [True]
+        if module == "A2C2f" and ctx.scale in ("l", "x"):
+            shown += [True, 1.2]
         return str(shown)
-    if module == "Detect":
+    if module in ("Detect", "Segment", "Pose", "OBB"):
         return str([*args, 16, None, list(c1s)])
+    if module == "v10Detect":
+        return str([*args, list(c1s)])
     return str(args)
 
 
@@ -707,13 +878,12 @@ def _mapping(ctx, text):
 
 def extra_totals(rows):
     """Ultralytics' printed GFLOPs: thop's count at the input size, x2, in billions.  thop
-    counts each Conv2d, ConvTranspose2d and Linear as torch's FlopCounterMode does, and
-    also BatchNorm (4 per element: normalise and affine), and no functional op (the
-    attention matmuls, softmax, avg_pool2d called as functions)."""
+    counts each Conv2d, ConvTranspose2d, Linear and the attention matmuls as torch's
+    FlopCounterMode does, and also BatchNorm (4 per element: normalise and affine); no
+    activation, pool or softmax called as a function (recorded: the difference from
+    FlopCounterMode is exactly 4 x the BatchNorm outputs)."""
     ops = 0
     for r in rows:
-        if r.type == "matmul":
-            continue
         ops += r.macs
         if r.type.startswith("batchnorm"):
             ops += 4 * r.neurons
