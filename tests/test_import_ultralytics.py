@@ -56,7 +56,7 @@ def test_numbers_equal_the_recording(tmp_path, path):
     gflops = {k: text for k, _, _, text in result.extras}["ultralytics_gflops"]
     assert gflops == rec["gflops_printed"]
     want = run["eval_output"]
-    if isinstance(want[0], list):  # Segment's (output, proto masks): the network's output is
+    while isinstance(want[0], list):  # Segment's (output, proto masks): the network's output is
         want = want[0]             # the first (docs/spec.md, Ultralytics)
     assert list(result.output_shape) == want
     rows = result.rows(1)
@@ -64,9 +64,11 @@ def test_numbers_equal_the_recording(tmp_path, path):
     for row, layer, measured in zip(rows, rec["layers"], run["layers"]):
         assert row.params + row.non_trainable_params - _bn_stats(row) == layer["params"], row.name
         out = measured["out"]
-        if isinstance(out[0], list):  # a head's (eval output, extras): the first
-            out = out[0]
-        assert list(row.output_shape) == out, row.name
+        while isinstance(out[0], list):  # a head's (eval output, extras): the first, and
+            out = out[0]                 # Segment's (output, proto masks): the first again
+        # a tuple of parts (CBLinear) is recorded by its first
+        got = row.output_shapes[0] if row.output_shapes else row.output_shape
+        assert list(got) == out, row.name
         assert row.macs == measured["macs"], row.name
 
 

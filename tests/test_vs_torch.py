@@ -307,7 +307,9 @@ RANK_MODULES = {"linear": lambda: nn.Linear(C, 5), "flatten": nn.Flatten,
                 "split": lambda: lambda x: torch.split(x, 2, 1),
                 "chunk": lambda: lambda x: torch.chunk(x, 2, 1),
                 "matmul": lambda: lambda x: torch.matmul(x, x),
-                "reshape_as": lambda: lambda x: x.reshape_as(x)}
+                "reshape_as": lambda: lambda x: x.reshape_as(x),
+                "interpolate_as": lambda: lambda x: nn.functional.interpolate(
+                    x, size=x.shape[2:], mode="nearest")}
 for _name, _torch in (("relu", "ReLU"), ("relu6", "ReLU6"), ("selu", "SELU"), ("gelu", "GELU"),
                       ("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("silu", "SiLU"),
                       ("hardswish", "Hardswish"), ("hardsigmoid", "Hardsigmoid"),
@@ -814,3 +816,12 @@ def test_a_frozen_conv_counts_its_weights_as_non_trainable():
         out = m(torch.zeros(1, 16, 4, 8400))
     assert (y, params, non_trainable) == (tuple(out.shape[1:]), 0, frozen)
     assert macs == counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("a, b", [((3, 5, 5), (4, 10, 10)), ((3, 7, 9), (2, 20, 20)),
+                                  ((3, 8), (1, 16)), ((3, 8, 8), (3, 8))])
+def test_interpolate_as_matches_torch(a, b):
+    mine = ours_kind("interpolate_as", {}, [a, b])
+    theirs = theirs_kind(lambda: lambda x, y: nn.functional.interpolate(
+        x, size=y.shape[2:], mode="nearest"), [a, b])
+    assert mine == theirs or (theirs is None and isinstance(mine, str)), (mine, theirs)

@@ -580,6 +580,43 @@ def _a2c2f(ctx, r, c1):
     return c2, {"type": block, "c2": c2, "c_": c_, "m": inner}
 
 
+@builder("nn.Identity")
+def _identity(ctx, r, c1):
+    return c1, "identity"
+
+
+@builder("CBLinear")
+def _cblinear(ctx, r, c1):
+    """CBLinear(c1, c2s, k, s, p, g): one conv (with bias) to sum(c2s) channels, split
+    into parts of c2s, read by CBFuse as model.<i>.<part>."""
+    c2s = list(r.args[0])
+    k, s, p, g = (list(r.args[1:]) + [1, 1, None, 1][len(r.args) - 1:])[:4]
+    ctx.block("CBLinear", ["c2", "c2s", {"k": 1}, {"s": 1}, {"p": 0}, {"g": 1}], [
+        "conv2d $c2 k$k s$s p$p g$g name=conv",
+        {"type": "split", "split_size_or_sections": "$c2s", "name": "parts"}],
+        "CBLinear: a conv to all the parts' channels, split into them")
+    return c2s, {"type": "CBLinear", "c2": sum(c2s), "c2s": c2s, "k": k, "s": s,
+                 "p": autopad(k, p), "g": g}
+
+
+@builder("CBFuse")
+def _cbfuse(ctx, r, c1s):
+    """CBFuse(idx): the idx[i]-th part of each earlier CBLinear resized (nearest) to the
+    last input's size, all summed."""
+    idx = r.args[0]
+    layers, names = [], []
+    for j, (source, part) in enumerate(zip(r.f[:-1], idx)):
+        layers.append({"type": "interpolate_as",
+                       "inputs": [f"{_ref(r.i, source)}.{part}", _ref(r.i, r.f[-1])],
+                       "name": f"fuse{j}"})
+        names.append(f"fuse{j}")
+    last = _ref(r.i, r.f[-1])
+    layers.append({"type": "add", "inputs": names + [last]})
+    name = ctx.block(f"CBFuse_{len(idx)}", [], layers,
+                     "CBFuse: parts of earlier CBLinears resized to the last input, summed")
+    return None, {"type": name}
+
+
 #: the task heads: module -> (its extra branch's output channels from the args, the
 #: extra's name in the eval output, the arguments Ultralytics prints after nc)
 HEADS = ("Detect", "Segment", "Pose", "OBB", "v10Detect")
@@ -797,10 +834,12 @@ def read(source, *, input_shape=None, scale=None) -> dict:
         if module == "Segment":  # parse_model scales the proto channels
             args[2] = ctx.scaled(args[2])
         r = Row(i, f, n, n_, module, args, line)
-        c1 = c1s if module in (*HEADS, "Concat") else c1s[0]
+        c1 = c1s if module in (*HEADS, "Concat", "CBFuse") else c1s[0]
         c2, item = build(ctx, r, c1)
         if module == "Concat":
             c2 = sum(c1s)
+        if module == "CBFuse":
+            c2 = c1s[-1]
         shown = _shown_args(module, args, c1s, c2, n_, ctx)
         note = f"{f!s} {n_} {module} {shown}"
         repeat = n_ if module not in REPEAT_INSIDE and n_ > 1 else 1
@@ -812,7 +851,7 @@ def read(source, *, input_shape=None, scale=None) -> dict:
                       "parse_model's nn.Sequential of n copies of a module")
             item = {"type": "Sequential", "n": repeat, "m": item}
         item = _mapping(ctx, item) if isinstance(item, str) else dict(item)
-        if module not in ("Concat", *HEADS) and f != -1:
+        if module not in ("Concat", "CBFuse", *HEADS) and f != -1:
             item["inputs"] = _ref(i, f)
         item["name"] = f"model.{i}"
         item["note"] = note

@@ -1,5 +1,6 @@
-"""Products of two activations: torch.matmul, the attention products of PSA, C2PSA and
-A2C2f (``q^T k`` and ``v attn^T``).
+"""Kinds that read two activations: torch.matmul (the attention products of PSA, C2PSA
+and A2C2f, ``q^T k`` and ``v attn^T``), reshape_as and interpolate_as (a shape or a size
+taken from another path).
 
 A sample is channels first with the batch in front, as everywhere: ``matmul`` of an
 ``[h, M, K]`` and an ``[h, K, N]`` sample is torch.matmul of ``(B, h, M, K)`` and
@@ -68,3 +69,24 @@ class ReshapeAs(Layer):
 
     def receptive_many(self, xs, rfs):
         return rfs[0] if xs[0] == xs[1] else None
+
+
+@register("interpolate_as")
+@dataclass(frozen=True, kw_only=True)
+class InterpolateAs(Layer):
+    """F.interpolate(x, size=other.shape[2:], mode='nearest'): the first path resized to
+    the second's spatial size (Ultralytics' CBFuse).  No MACs: nearest copies."""
+    merges = True
+    ranks = (2, 3, 4)
+
+    def output_shape(self, xs: tuple[Shape, ...]) -> Shape:
+        if len(xs) != 2:
+            raise Problem("CS019", f"interpolate_as reads two paths, got {len(xs)}",
+                          "give inputs: [tensor, size_source]")
+        if len(xs[0]) != len(xs[1]):
+            raise Problem("CS210", f"interpolate_as: {list(xs[0])} and {list(xs[1])} have "
+                          "different ranks", "both are maps of one layout")
+        return (xs[0][0], *xs[1][1:])
+
+    def receptive_many(self, xs, rfs):
+        return rfs[0] if xs[0][1:] == xs[1][1:] else None
