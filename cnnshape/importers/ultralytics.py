@@ -617,6 +617,34 @@ def _cbfuse(ctx, r, c1s):
     return None, {"type": name}
 
 
+@builder("ResNetLayer")
+def _resnetlayer(ctx, r, c1):
+    """ResNetLayer(c1, c2, s, is_first, n, e=4): a 7x7 stem and max pool, or n
+    ResNetBlocks (1x1, 3x3 of stride s, 1x1 to e*c2, a projection when the shape
+    changes, ReLU after the sum).  parse_model passes its args as written."""
+    c1_, c2, s, is_first, n, e = (list(r.args) + [1, False, 1, 4][len(r.args) - 2:])[:6]
+    conv_block(ctx)
+    if is_first:
+        ctx.block("ResNetStem", ["c2"], ["Conv $c2 k=7 s=2 p=3", "maxpool2d 3 s2 p1"],
+                  "ResNetLayer's first: a 7x7 Conv of stride 2, a 3x3 max pool of stride 2")
+        return c2, f"ResNetStem {c2}"
+    body = ["Conv $c2", "Conv $c2 k=3 s=$s p=1", "Conv $c3 act=identity"]
+    ctx.block("ResNetBlock", ["c2", "c3", {"s": 1}],
+              [{"add": [body, ["Conv $c3 s=$s act=identity name=shortcut"]]}, "relu"],
+              "ResNetBlock with a projection: 1x1, 3x3 (stride s), 1x1 Convs; a 1x1 Conv "
+              "on the shortcut; ReLU after the sum")
+    ctx.block("ResNetBlock_id", ["c2", "c3", {"s": 1}], [{"add": [body, []]}, "relu"],
+              "ResNetBlock: 1x1, 3x3, 1x1 Convs, the input added, ReLU")
+    c3 = e * c2
+    first = "ResNetBlock" if s != 1 or c1 != c3 else "ResNetBlock_id"
+    layers = [f"{first} $c2 $c3" + (" s=$s" if first == "ResNetBlock" else "")]
+    if n > 1:
+        layers.append({"repeat": n - 1, "layers": ["ResNetBlock_id $c2 $c3"]})
+    name = ctx.block(f"ResNetLayer_{first}_n{n}", ["c2", "c3", "s"], layers,
+                     "ResNetLayer: n ResNetBlocks, the first one changing the shape")
+    return c3, {"type": name, "c2": c2, "c3": c3, "s": s}
+
+
 #: the task heads: module -> (its extra branch's output channels from the args, the
 #: extra's name in the eval output, the arguments Ultralytics prints after nc)
 HEADS = ("Detect", "Segment", "Pose", "OBB", "v10Detect")
