@@ -924,6 +924,8 @@ def _shown_args(module, args, c1s, c2, n_, ctx):
         return str([*args, 16, None, list(c1s)])
     if module == "v10Detect":
         return str([*args, list(c1s)])
+    if module == "CBLinear":
+        return str([c1s[0], *args])
     return str(args)
 
 
