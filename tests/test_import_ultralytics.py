@@ -187,3 +187,21 @@ def test_yolov8n_answers_about_as_fast_as_resnet50(tmp_path):
             times.append(time.perf_counter() - start)
         return min(times)
     assert best(str(f)) <= 1.5 * best("resnet50") + 0.1
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=_ids())
+def test_every_import_round_trips_and_checks(tmp_path, path):
+    rec = _record(path)
+    try:
+        a, f = _analyze(tmp_path, rec)
+    except cnnshape.SpecError:
+        pytest.skip("not read (test_numbers_equal_the_recording says why)")
+    out = tmp_path / "imported.yaml"
+    r = CliRunner().invoke(main, ["import", str(f), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    b = cnnshape.analyze(str(out))
+    assert (a.totals, a.output_shape) == (b.totals, b.output_shape)
+    assert [(r.name, r.output_shape, r.note) for r in a.rows(1)] == \
+        [(r.name, r.output_shape, r.note) for r in b.rows(1)]
+    r = CliRunner().invoke(main, ["check", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
