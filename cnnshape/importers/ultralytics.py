@@ -772,12 +772,13 @@ def _rows(path, text):
                      f"not a readable YAML file: {getattr(e, 'problem', e)}") from None
     finally:
         loader.dispose()
-    lines = []
+    lines, keys = [], {}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
+            keys[k.value] = k.start_mark.line + 1
             if k.value in ("backbone", "head") and isinstance(v, yaml.SequenceNode):
                 lines += [item.start_mark.line + 1 for item in v.value]
-    return data, lines
+    return data, lines, keys
 
 
 def _literal(a, names):
@@ -797,7 +798,7 @@ def read(source, *, input_shape=None, scale=None) -> dict:
     from pathlib import Path
     path = str(source)
     text = Path(path).read_text(encoding="utf-8")
-    d, lines = _rows(path, text)
+    d, lines, keys = _rows(path, text)
     if not isinstance(d, dict) or not isinstance(d.get("backbone"), list) \
             or not isinstance(d.get("head", []), list):
         raise _error(path, 1, "CS511", "an Ultralytics model YAML has backbone: and head: "
@@ -811,7 +812,8 @@ def read(source, *, input_shape=None, scale=None) -> dict:
     how = ""
     if scales:
         if named and scale and scale != named:
-            raise _error(path, 1, "CS514", f"the file name {stem!r} gives scale {named!r}, "
+            raise _error(path, keys.get("scales", 1), "CS514", f"the file name {stem!r} gives "
+                         f"scale {named!r}, "
                          f"--scale asks for {scale!r}", "Ultralytics takes the scale from the "
                          "name: rename the file, or drop --scale")
         used = named or scale
@@ -819,7 +821,8 @@ def read(source, *, input_shape=None, scale=None) -> dict:
             "the first in scales:, as Ultralytics assumes when none is given"
         used = used or next(iter(scales))
         if used not in scales:
-            raise _error(path, 1, "CS513", f"scale {used!r} is not in this file's scales: "
+            raise _error(path, keys.get("scales", 1), "CS513", f"scale {used!r} is not in "
+                         "this file's scales: "
                          f"{', '.join(map(str, scales))}", "pass --scale with one of them")
         depth, width, max_channels = scales[used]
     else:
