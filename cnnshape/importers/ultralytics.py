@@ -49,11 +49,10 @@ class Row:
 class Context:
     """The blocks written so far and the model's settings."""
 
-    def __init__(self, path, scale, width, max_channels, legacy_default=True):
+    def __init__(self, path, scale, width, max_channels):
         self.path, self.scale, self.width, self.max_channels = path, scale, width, max_channels
         self.blocks: dict = {}
-        self.legacy = legacy_default
-        self.ch: list = []
+        self.legacy = True  # v3/v5/v8/v9 heads, until a C3k2, A2C2f or C2fCIB is met
 
     def block(self, name, params, layers, description=""):
         if name not in self.blocks:
@@ -91,13 +90,12 @@ def conv_block(ctx):
                      "ultralytics Conv: conv (no bias), batch norm, activation")
 
 
-def conv(c2, k=1, s=1, p=None, g=1, d=1, act=True, **extra):
+def conv(c2, k=1, s=1, p=None, g=1, d=1, act=True):
     """An inline use of the Conv block."""
     text = f"Conv {c2} k={k} s={s} p={autopad(k, p, d)}"
     text += f" g={g}" if g != 1 else ""
     text += f" d={d}" if d != 1 else ""
-    text += "" if act else " act=identity"
-    return text + "".join(f" {k_}={v}" for k_, v in extra.items())
+    return text + ("" if act else " act=identity")
 
 
 def bottleneck(ctx, c1, c2, shortcut=True, g=1, k=(3, 3), e=0.5, rep=False):
@@ -201,7 +199,7 @@ def _concat(ctx, r, c1):
 def _upsample(ctx, r, c1):
     size, scale, mode = (list(r.args) + [None, None, "nearest"][len(r.args):])[:3]
     if size is not None:
-        raise _error(ctx.path, r.line, "CS513", f"row {r.i}: nn.Upsample with a size is not "
+        raise _error(ctx.path, r.line, "CS512", f"row {r.i}: nn.Upsample with a size is not "
                      "read", "give scale_factor")
     return c1, f"upsample {scale} mode={mode}"
 
@@ -238,11 +236,10 @@ def _bottleneck(ctx, r, c1):
 @builder("C3")
 def _c3(ctx, r, c1):
     c2 = ctx.scaled(r.args[0])
-    n, shortcut, g, e = (list(r.args[1:]) + [1, 1, True, 1, 0.5][len(r.args):])[:4]
-    n = r.n_
+    shortcut, g, e = (list(r.args[1:]) + [True, 1, 0.5][len(r.args) - 1:])[:3]
     c_ = int(c2 * e)
-    inner = bottleneck(ctx, c_, c_, shortcut, g, ((1, 1)[0], 3), 1.0)
-    return c2, c3_like(ctx, "C3", c2, c_, inner, n)
+    inner = bottleneck(ctx, c_, c_, shortcut, g, (1, 3), 1.0)  # k=((1, 1), (3, 3))
+    return c2, c3_like(ctx, "C3", c2, c_, inner, r.n_)
 
 
 @builder("C3Ghost")
@@ -645,8 +642,7 @@ def _resnetlayer(ctx, r, c1):
     return c3, {"type": name, "c2": c2, "c3": c3, "s": s}
 
 
-#: the task heads: module -> (its extra branch's output channels from the args, the
-#: extra's name in the eval output, the arguments Ultralytics prints after nc)
+#: the task heads, one builder: Detect and the heads derived from it
 HEADS = ("Detect", "Segment", "Pose", "OBB", "v10Detect")
 
 
@@ -660,7 +656,10 @@ def _detect(ctx, r, c1s):
     reads (warning CS304 says so)."""
     module, args = r.module, r.args
     nc = args[0]
-    reg_max = 16
+    reg_max = ctx.reg_max
+    if ctx.end2end or reg_max != 16:  # YOLO26's heads: a topk output and no DFL
+        raise _error(ctx.path, r.line, "CS512", f"row {r.i}: a {module} head with end2end or "
+                     f"reg_max {reg_max} (YOLO26) is not read yet", "")
     levels = len(c1s)
     legacy = ctx.legacy and module != "v10Detect"
     c2 = max(16, c1s[0] // 4, reg_max * 4)
@@ -733,7 +732,6 @@ def _detect(ctx, r, c1s):
         layers.insert(0, "Proto $npr $ne inputs=$x0 name=proto")
         layers.append("identity inputs=y_mask name=output")
     if module == "v10Detect":  # the one-to-one branch: built and run, its output aside
-        layers[:0] = []
         branches("one2one_box", "DetectBox $c2 $reg4")
         branches("one2one_cls", f"{cls} $c3 $nc x=$chj")
         layers.append("identity inputs=y name=output")
@@ -832,6 +830,7 @@ def read(source, *, input_shape=None, scale=None) -> dict:
              "kpt_shape": d.get("kpt_shape"), "scale": used, "depth": depth,
              "width": width, "max_channels": max_channels}
     ctx = Context(path, used, width, max_channels)
+    ctx.reg_max, ctx.end2end = names["reg_max"], names["end2end"]
     ch = [d.get("ch", d.get("channels", 3))]
     rows = d["backbone"] + (d.get("head") or [])
     # legacy heads: parse_model clears the flag once it meets these modules
@@ -928,7 +927,7 @@ def _shown_args(module, args, c1s, c2, n_, ctx):
             shown += [True, 1.2]
         return str(shown)
     if module in ("Detect", "Segment", "Pose", "OBB"):
-        return str([*args, 16, None, list(c1s)])
+        return str([*args, ctx.reg_max, ctx.end2end, list(c1s)])
     if module == "v10Detect":
         return str([*args, list(c1s)])
     if module == "CBLinear":
