@@ -26,7 +26,8 @@ gradients, frozen = params - gradients, number of layers as the summary counts t
 BatchNorm running_mean+running_var element count, num_batches_tracked count); and per input size
 (640x640 for every task; classify models also 224x224) an eval-mode forward of torch.zeros(1,3,H,W):
 each layer's output shape (forward hooks; batch dim dropped), MACs per torch FlopCounterMode
-(get_total_flops()//2, per aten op for 'Global', per layer 'ModelClass.model.i'), the unrounded
+(get_total_flops()//2, per aten op for 'Global', per layer 'ModelClass.model.i'), the elements entering
+BatchNorm layers (bn_input_elements), the unrounded
 ultralytics.utils.torch_utils.get_flops(model, imgsz) and the whole model's output shape(s).
 Shapes are lists without the batch dim; a tensor whose dim 0 is not 1 is written {"full": [..]}.
 A layer whose output is a tuple/list/dict is written as that nested structure; in eval mode the
@@ -186,9 +187,12 @@ class Capture(logging.Handler):
 def measure(model, imgsz, cls_name):
     model.eval()
     x = torch.zeros(1, 3, imgsz, imgsz)
-    outs, hooks = {}, []
+    outs, hooks, bn_in = {}, [], [0]
     for i, m in enumerate(model.model):
         hooks.append(m.register_forward_hook(lambda mod, a, y, i=i: outs.__setitem__(i, shape_of(y))))
+    for m in model.modules():  # elements entering BatchNorm layers: thop charges 4 per element (affine BN)
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            hooks.append(m.register_forward_hook(lambda mod, a, y: bn_in.__setitem__(0, bn_in[0] + a[0].numel())))
     try:
         with torch.no_grad():
             y = model(x)
@@ -213,6 +217,7 @@ def measure(model, imgsz, cls_name):
         "get_flops_macs": round(gf * 1e9 / 2),
         "flopcounter_macs": fcm.get_total_flops() // 2,
         "flopcounter_macs_by_op": glob,
+        "bn_input_elements": bn_in[0],
         "output": out_shape,
         "output_note": "eval-mode model(x); for (y, extras) outputs eval_output is element 0",
         "eval_output": out_shape[0] if isinstance(y, (tuple, list)) else out_shape,
