@@ -82,8 +82,8 @@ def test_numbers_equal_the_recording(tmp_path, path):
 def _bn_stats(row):
     """A row's BatchNorm running statistics: its non-trainable params less frozen weights.
     Only the DFL conv is frozen, 16 per reg_max-16 head."""
-    return row.non_trainable_params - (16 if row.note.split(" 1 ")[-1].startswith(
-        ("Detect", "Segment", "Pose", "OBB")) else 0)
+    head = row.type.split("_")[0] in ("Detect", "Segment", "Pose", "OBB", "v10Detect")
+    return row.non_trainable_params - (16 if head else 0)
 
 
 def _copy(tmp_path, yaml="v8/yolov8.yaml", name="yolov8n.yaml", edit=None):
