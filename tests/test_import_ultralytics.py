@@ -215,3 +215,22 @@ def test_every_import_round_trips_and_checks(tmp_path, path):
         [(r.name, r.output_shape, r.note) for r in b.rows(1)]
     r = CliRunner().invoke(main, ["check", str(out)], catch_exceptions=False)
     assert r.exit_code == 0, r.output
+
+
+def test_every_import_is_valid_against_the_json_schema(tmp_path):
+    """What cnnshape import writes passes `cnnshape schema` (editors and check-jsonschema)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+    from cnnshape.schema import spec_schema
+    validator = jsonschema.Draft202012Validator(spec_schema())
+    checked = 0
+    for cfg in sorted((DATA / "cfg").glob("*/*.yaml")):
+        out = tmp_path / "imported.yaml"
+        r = CliRunner().invoke(main, ["import", str(cfg), "-o", str(out)],
+                               catch_exceptions=False)
+        if r.exit_code:
+            continue  # a module not read (test_numbers_equal_the_recording)
+        errors = list(validator.iter_errors(yaml.safe_load(out.read_text())))
+        assert not errors, (cfg.name, errors[0].json_path, errors[0].message[:300])
+        checked += 1
+    assert checked >= 40

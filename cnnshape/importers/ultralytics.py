@@ -380,9 +380,9 @@ def _elan(ctx, r, c1):
     c3_like(ctx, "RepCSP", c4, c_, inner, n)
     ctx.block("RepNCSPELAN4", ["c2", "c3", "c4", "c_", "n", "m"], [
         "Conv $c3 name=cv1", "chunk 2 name=y",
-        {"type": "RepCSP", "c2": "$c4", "c_": "$c_", "n": "$n", "m": "$m", "inputs": "y.1",
-         "name": "cv2a"}, "Conv $c4 k=3 p=1 name=cv2",
-        {"type": "RepCSP", "c2": "$c4", "c_": "$c_", "n": "$n", "m": "$m", "name": "cv3a"},
+        {"RepCSP": {"c2": "$c4", "c_": "$c_", "n": "$n", "m": "$m", "inputs": "y.1",
+                    "name": "cv2a"}}, "Conv $c4 k=3 p=1 name=cv2",
+        {"RepCSP": {"c2": "$c4", "c_": "$c_", "n": "$n", "m": "$m", "name": "cv3a"}},
         "Conv $c4 k=3 p=1 name=cv3",
         "concat inputs=y.0,y.1,cv2,cv3", "Conv $c2 name=cv4"],
         "RepNCSPELAN4: cv1, split in two, two RepCSP + 3x3 Conv stages chained on the "
@@ -889,7 +889,8 @@ def read(source, *, input_shape=None, scale=None) -> dict:
             item["inputs"] = _ref(i, f)
         item["name"] = f"model.{i}"
         item["note"] = note
-        layers.append(item)
+        kind = item.pop("type")  # the single-key form, which the JSON Schema takes for blocks
+        layers.append({kind: item})
         if i == 0:
             ch = []
         ch.append(c2)

@@ -28,10 +28,17 @@ def dump(tree: dict, header: str = "") -> str:
         return isinstance(v, (str, int, float, bool)) or v is None or (
             isinstance(v, list) and all(isinstance(i, (str, int, float, bool)) for i in v))
 
+    def short(mapping, room):
+        return (all(map(plain, mapping.values()))
+                and len(", ".join(f"{k}: {v}" for k, v in mapping.items())) <= room)
+
     def layer(item):
-        if (isinstance(item, dict) and item and all(map(plain, item.values()))
-                and len(", ".join(f"{k}: {v}" for k, v in item.items())) <= 88):
+        if isinstance(item, dict) and item and short(item, 88):
             return Line(item)
+        if isinstance(item, dict) and len(item) == 1:  # {Conv: {c2: 16, k: 3, name: ...}}
+            (kind, body), = item.items()
+            if isinstance(body, dict) and body and short(body, 86 - len(str(kind))):
+                return {kind: Line(body)}
         return item
 
     def represent_list(dumper, items):
