@@ -77,7 +77,11 @@ def load_file(source, input_shape=None, **options):
         kind = sniff(source)
         if kind is not None:
             tree = read(kind, str(source), input_shape=input_shape, **options)
-            return load_spec(tree, path=str(source), input_shape=input_shape)
+            spec = load_spec(tree, path=str(source), input_shape=input_shape)
+            from importlib import import_module
+            spec.extra_totals = getattr(import_module(f".importers.{kind}", __package__),
+                                        "extra_totals", None)
+            return spec
     return load_spec(source, input_shape=input_shape)
 
 

@@ -125,7 +125,7 @@ def propagate(spec):
                           cost.macs, depth_of[i],
                           xs[0][-1] if layer.type_name == "linear" else None, False, node.line,
                           rf if rf is None or isinstance(rf, str) else tuple(rf),
-                          getattr(layer, "kernel_size", None), -1, parts)
+                          getattr(layer, "kernel_size", None), -1, parts, node.note)
         rows.append(row)
         totals[0] += cost.params
         totals[1] += cost.non_trainable_params
@@ -158,8 +158,9 @@ def propagate(spec):
         problems += _model_expectations(spec, output, totals)
     if problems:
         raise SpecError(problems + warnings)
+    extras = tuple(spec.extra_totals(rows)) if spec.extra_totals is not None else ()
     return Result(spec.name, spec.input_shape, output, tuple(rows), _group_rows(spec, rows),
-                  totals, path, spec.description, spec.source, tuple(sorted(warnings)))
+                  totals, path, spec.description, spec.source, tuple(sorted(warnings)), extras)
 
 
 def _part_names(node, names) -> tuple[str, ...]:
@@ -260,5 +261,6 @@ def _group_rows(spec, rows):
     for gid, a in sorted(acc.items()):
         g = spec.groups[gid]
         out.append(LayerResult(a[0], g.name, g.type, (), a[1], a[2], a[3], a[4], a[5], a[6],
-                               a[7], g.depth, None, True, g.line, a[8], None, a[9], a[10]))
+                               a[7], g.depth, None, True, g.line, a[8], None, a[9], a[10],
+                               g.note))
     return tuple(out)

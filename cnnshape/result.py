@@ -35,6 +35,7 @@ class LayerResult:
     # a layer with several outputs (split, chunk): each part's shape; output_shape is then
     # the parts taken together, its input; () for every other row
     output_shapes: tuple[tuple[int, ...], ...] = ()
+    note: str = ""  # free text from the spec's note: (an importer's source row)
 
     @property
     def receptive_field(self):
@@ -79,6 +80,8 @@ class LayerResult:
             d["group"] = True
         if self.line:
             d["line"] = self.line
+        if self.note:
+            d["note"] = self.note
         return d
 
 
@@ -129,6 +132,9 @@ class Result:
     description: str = ""
     source: str = ""
     warnings: tuple = ()  # Diagnostics of level warning: unread input, dropped windows
+    # figures an importer adds, each labelled as its source computes it (Ultralytics'
+    # GFLOPs): (key, label, value, text)
+    extras: tuple = ()
 
     def rows(self, depth: int | None = None) -> tuple[LayerResult, ...]:
         """Leaves, or with ``depth`` (1 = top level only) the groups at that depth standing
@@ -144,4 +150,7 @@ class Result:
                 "input_shape": list(self.input_shape),
                 "output_shape": list(self.output_shape),
                 "layers": [r.to_dict() for r in self.rows(depth)],
-                "totals": self.totals.to_dict()}
+                "totals": self.totals.to_dict(),
+                **({"extra_totals": {k: {"label": label, "value": v, "text": text}
+                                     for k, label, v, text in self.extras}}
+                   if self.extras else {})}

@@ -231,7 +231,9 @@ def _common() -> dict:
                        "minItems": 1,
                        "description": "earlier layers feeding this one (default: the "
                                       "previous layer); 'input' is the network's input"},
-            "expect": {**_shape(), "description": "the output shape this layer must produce"}}
+            "expect": {**_shape(), "description": "the output shape this layer must produce"},
+            "note": {"type": ["string", "number", "boolean"],
+                     "description": "free text shown beside this layer's row"}}
 
 
 def _per_type(kinds: dict) -> dict:
@@ -266,7 +268,7 @@ def _variant(names: list, merges: list, suffix: str, blocks: bool) -> dict:
     """The layer schemas of a spec without blocks (``blocks=False``: every first word and
     single key is a layer type) or with them (any identifier may be a block's name)."""
     ref = f"#/$defs/layer{suffix}"
-    reserved = ["name", "inputs", "expect"]
+    reserved = ["name", "inputs", "expect", "note"]
     if blocks:
         first_word = rf"^\s*(?:{IDENT}|\S*\$\S*)(?:\s|$)"
         explicit_type = {"type": "string", "pattern": _anchored(*names, VAR)}

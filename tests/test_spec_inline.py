@@ -52,6 +52,6 @@ def test_what_cannot_be_read_is_an_inline_error(text, code, message):
 
 
 def test_the_reserved_keys_are_the_extras_and_type():
-    assert set(RESERVED) == {"type", "name", "inputs", "expect"}
-    _, fields, extra = parse_inline("relu name=r expect=1x8x8 inputs=previous")
+    assert set(RESERVED) == {"type", "name", "inputs", "expect", "note"}
+    _, fields, extra = parse_inline("relu name=r expect=1x8x8 inputs=previous note=why")
     assert fields == {} and set(extra) == set(RESERVED) - {"type"}

@@ -305,7 +305,11 @@ RANK_MODULES = {"linear": lambda: nn.Linear(C, 5), "flatten": nn.Flatten,
                 "pixel_shuffle": lambda: nn.PixelShuffle(1),
                 "pixel_unshuffle": lambda: nn.PixelUnshuffle(1),
                 "split": lambda: lambda x: torch.split(x, 2, 1),
-                "chunk": lambda: lambda x: torch.chunk(x, 2, 1)}
+                "chunk": lambda: lambda x: torch.chunk(x, 2, 1),
+                "matmul": lambda: lambda x: torch.matmul(x, x),
+                "reshape_as": lambda: lambda x: x.reshape_as(x),
+                "interpolate_as": lambda: lambda x: nn.functional.interpolate(
+                    x, size=x.shape[2:], mode="nearest")}
 for _name, _torch in (("relu", "ReLU"), ("relu6", "ReLU6"), ("selu", "SELU"), ("gelu", "GELU"),
                       ("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("silu", "SiLU"),
                       ("hardswish", "Hardswish"), ("hardsigmoid", "Hardsigmoid"),
@@ -782,3 +786,42 @@ def test_the_docs_convnext_and_se_blocks_match_torch():
         assert result.output_shape == tuple(y.shape[1:])
         assert result.totals.params == sum(p.numel() for p in m.parameters())
         assert result.totals.macs == counter.get_total_flops() // 2
+
+
+# --- issue 14: attention's products and a frozen conv (Ultralytics' PSA, A2C2f, DFL) ---------
+
+@pytest.mark.parametrize("a, b", [((4, 6), (6, 5)), ((2, 4, 6), (2, 6, 5)), ((2, 4, 6), (1, 6, 5)),
+                                  ((3, 2, 7, 4), (3, 2, 4, 7)), ((2, 4, 6), (2, 5, 6))])
+def test_matmul_matches_torch_and_flop_counter(a, b):
+    mine = ours_kind("matmul", {}, [a, b])
+    theirs = theirs_kind(lambda: lambda x, y: torch.matmul(x, y), [a, b])
+    assert mine == theirs or (theirs is None and isinstance(mine, str)), (mine, theirs)
+
+
+@pytest.mark.parametrize("a, b", [((2, 3, 4), (6, 4)), ((2, 3, 4), (5, 5))])
+def test_reshape_as_matches_torch(a, b):
+    mine = ours_kind("reshape_as", {}, [a, b])
+    theirs = theirs_kind(lambda: lambda x, y: x.reshape_as(y), [a, b])
+    assert mine == theirs or (theirs is None and isinstance(mine, str)), (mine, theirs)
+
+
+def test_a_frozen_conv_counts_its_weights_as_non_trainable():
+    """Ultralytics' DFL: nn.Conv2d(16, 1, 1, bias=False).requires_grad_(False)."""
+    m = nn.Conv2d(16, 1, 1, bias=False).requires_grad_(False)
+    frozen = sum(p.numel() for p in m.parameters() if not p.requires_grad)
+    y, params, non_trainable, macs = ours_kind("conv2d", {"out_channels": 1, "kernel_size": 1,
+                                                         "bias": False, "trainable": False},
+                                               [(16, 4, 8400)])
+    with FlopCounterMode(display=False) as counter:
+        out = m(torch.zeros(1, 16, 4, 8400))
+    assert (y, params, non_trainable) == (tuple(out.shape[1:]), 0, frozen)
+    assert macs == counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("a, b", [((3, 5, 5), (4, 10, 10)), ((3, 7, 9), (2, 20, 20)),
+                                  ((3, 8), (1, 16)), ((3, 8, 8), (3, 8))])
+def test_interpolate_as_matches_torch(a, b):
+    mine = ours_kind("interpolate_as", {}, [a, b])
+    theirs = theirs_kind(lambda: lambda x, y: nn.functional.interpolate(
+        x, size=y.shape[2:], mode="nearest"), [a, b])
+    assert mine == theirs or (theirs is None and isinstance(mine, str)), (mine, theirs)

@@ -20,6 +20,27 @@ def dump(tree: dict, header: str = "") -> str:
     class Layers(list):
         """A list of layers: one per line, whatever their length."""
 
+    class Line(dict):
+        """A layer mapping of plain values that fits a line: written on it, as a person
+        writes ``- {type: Conv, c2: 16, k: 3, name: model.0}``."""
+
+    def plain(v):
+        return isinstance(v, (str, int, float, bool)) or v is None or (
+            isinstance(v, list) and all(isinstance(i, (str, int, float, bool)) for i in v))
+
+    def short(mapping, room):
+        return (all(map(plain, mapping.values()))
+                and len(", ".join(f"{k}: {v}" for k, v in mapping.items())) <= room)
+
+    def layer(item):
+        if isinstance(item, dict) and item and short(item, 88):
+            return Line(item)
+        if isinstance(item, dict) and len(item) == 1:  # {Conv: {c2: 16, k: 3, name: ...}}
+            (kind, body), = item.items()
+            if isinstance(body, dict) and body and short(body, 86 - len(str(kind))):
+                return {kind: Line(body)}
+        return item
+
     def represent_list(dumper, items):
         flat = all(isinstance(i, (str, int, float, bool)) or i is None
                    or (isinstance(i, dict) and len(i) == 1
@@ -31,7 +52,7 @@ def dump(tree: dict, header: str = "") -> str:
                                          and not isinstance(items, Layers))
 
     def represent_dict(dumper, mapping):
-        items = [(k, Layers(v) if k == "layers" and isinstance(v, list) else v)
+        items = [(k, Layers(map(layer, v)) if k == "layers" and isinstance(v, list) else v)
                  for k, v in mapping.items()]
         return dumper.represent_mapping("tag:yaml.org,2002:map", items, flow_style=False)
 
@@ -39,6 +60,8 @@ def dump(tree: dict, header: str = "") -> str:
     Dumper.add_representer(tuple, represent_list)
     Dumper.add_representer(Layers, represent_list)
     Dumper.add_representer(dict, represent_dict)
+    Dumper.add_representer(Line, lambda dumper, m: dumper.represent_mapping(
+        "tag:yaml.org,2002:map", m.items(), flow_style=True))
     body = yaml.dump(tree, Dumper=Dumper, sort_keys=False, width=100,
                      allow_unicode=True, default_flow_style=False)
     comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())

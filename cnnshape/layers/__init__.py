@@ -526,7 +526,7 @@ def check_cost(cost: "Cost") -> None:
 #: Modules that define layer kinds, imported on first need, most used first, so
 #: ``cnnshape conv`` loads only the convolutions (start-up is a feature).
 KIND_MODULES = ("conv", "pool", "transposed", "dense", "elementwise", "merge", "norm",
-                "reshape", "lenet", "split")
+                "reshape", "lenet", "split", "matmul")
 
 
 def kind(name: str) -> type[Layer] | None:

@@ -159,6 +159,9 @@ class ConvNd(Windowed):
     dilation: PerAxis = field(default=1, metadata=doc("spacing d between kernel taps"))
     groups: Count = field(default=1, metadata=doc("input and output channels split into groups"))
     bias: Bool = field(default=True, metadata=doc("one learned bias per filter"))
+    trainable: Bool = field(default=True, metadata=doc(
+        "false: frozen weights (requires_grad=False, as Ultralytics' DFL conv), counted as "
+        "non-trainable params"))
 
     def validate(self):
         if self.out_channels % self.groups:
@@ -185,7 +188,9 @@ class ConvNd(Windowed):
 
     def cost(self, x: Shape, y: Shape) -> Cost:
         n = neurons(y)
-        return Cost(params=self.weights(x) + self.out_channels * self.bias,
+        weights = self.weights(x) + self.out_channels * self.bias
+        return Cost(params=weights if self.trainable else 0,
+                    non_trainable_params=0 if self.trainable else weights,
                     connections=n * (self.taps(x) + self.bias),
                     macs=n * self.taps(x))
 

@@ -108,4 +108,11 @@ def columns(rows, rf: bool) -> list[tuple[str, list[str], bool]]:
         cells = [field_cells(r) for r in rows]
         cols += [(h, [c[i] for c in cells], True)
                  for i, h in enumerate(("RF", "eff. stride", "eff. padding"))]
+    if any(r.note for r in rows):  # an importer's source row (Ultralytics' from, n, module, args)
+        cols.append(("note", [printable(r.note) for r in rows], False))
     return cols
+
+
+def extras_atoms(result) -> list[tuple[str, list[str]]]:
+    """An importer's labelled figures, as totals_atoms gives the totals."""
+    return [(label, [text]) for _, label, _, text in result.extras]

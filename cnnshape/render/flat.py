@@ -3,7 +3,7 @@ import csv
 import io
 import re
 
-from .cells import WHOLE, columns, printable, title_atoms, totals_lines
+from .cells import WHOLE, columns, extras_atoms, printable, title_atoms, totals_lines
 
 COLUMNS = ("index", "name", "type", "inputs", "input_shape", "output_shape", "params",
            "non_trainable_params", "connections", "neurons", "macs", "in_features",
@@ -28,15 +28,18 @@ def _field(r) -> list[str]:
 def model_csv(result, depth=None) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for r in result.rows(depth):
+    rows = result.rows(depth)
+    notes = any(r.note for r in rows)  # a note column only where some row has one
+    w.writerow(COLUMNS + (("note",) if notes else ()))
+    for r in rows:
         # a name is the user's text: csv quotes a newline but passes ESC to whoever cats it
         w.writerow([r.index + 1, printable(r.name), r.type, printable(" ".join(r.inputs)),
                     " ".join(_shape(s) for s in r.input_shapes),
                     # a split's parts, space-separated as a merge's inputs are
                     " ".join(_shape(s) for s in r.output_shapes or (r.output_shape,)),
                     r.params, r.non_trainable_params, r.connections, r.neurons, r.macs,
-                    "" if r.in_features is None else r.in_features, *_field(r)])
+                    "" if r.in_features is None else r.in_features, *_field(r),
+                    *((printable(r.note),) if notes else ())])
     return out.getvalue().rstrip("\n")
 
 
@@ -60,7 +63,10 @@ def model_markdown(result, depth=None, rf: bool = False) -> str:
              "|" + "|".join("--:" if right else "---" for _, _, right in cols) + "|"]
     # names are the user's text; every other cell is ours (numbers, shapes, type names)
     cols[1] = (cols[1][0], [md(n) for n in cols[1][1]], cols[1][2])
+    cols = [(h, [md(c) for c in cells], r) if h == "note" else (h, cells, r)
+            for h, cells, r in cols]
     lines += ["| " + " | ".join(cells) + " |" for cells in zip(*(cells for _, cells, _ in cols))]
     lines.append("")
     lines += [f"- {k}: {v}" for k, v in totals_lines(result.totals)]
+    lines += [f"- {k}: {' '.join(v)}" for k, v in extras_atoms(result)]
     return "\n".join(lines)

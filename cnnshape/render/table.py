@@ -13,7 +13,7 @@ rich's ``box.SIMPLE_HEAD``, cell for cell.
 """
 from io import StringIO
 
-from .cells import columns, printable, title_atoms, totals_atoms
+from .cells import columns, extras_atoms, printable, title_atoms, totals_atoms
 
 BOLD, DIM, ITALIC, RESET = "\x1b[1m", "\x1b[2m", "\x1b[3m", "\x1b[0m"
 
@@ -90,7 +90,7 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
     out.append(" " + "─" * (_width_of([c[3] for c in cols]) - 1))
     out += [row(cells) for cells in zip(*(c[1] for c in cols))]
     out.append("")  # the bottom edge
-    out += _totals(result.totals, width, color)
+    out += _totals(result, width, color)
     if hidden:
         note = (f"(hidden to fit {width} columns: {', '.join(hidden)}; COLUMNS={need} or "
                 "--format markdown shows them)").split(" ")
@@ -98,9 +98,9 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
     return "\n".join(out)
 
 
-def _totals(totals, width: int | None, color: bool) -> list[str]:
+def _totals(result, width: int | None, color: bool) -> list[str]:
     """`` params            61,706 trainable, ...``: keys in a column, values flowed beside."""
-    items = totals_atoms(totals)
+    items = totals_atoms(result.totals) + extras_atoms(result)
     key_width = max(len(k) for k, _ in items)
     lines = []
     for key, atoms in items:
@@ -145,7 +145,7 @@ def _records(result, rows, cols, width: int, color: bool) -> str:
                 flow([f"#{by_name['#'][i]}", by_name["name"][i]], width)]
         out += _items([(h, by_name[h][i]) for h in fields if by_name[h][i]], width, "  ")
     out.append("")
-    for key, atoms in totals_atoms(result.totals):
+    for key, atoms in totals_atoms(result.totals) + extras_atoms(result):
         out += flow([f"{key}:"] + _fit(atoms, width - 2), width, "  ")
     return "\n".join(out)
 

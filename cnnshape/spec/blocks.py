@@ -150,7 +150,7 @@ class Blocks:
         name = self.name(extra.get("name"), bname, positions.get("name", pos), scope)
         if name is None:
             return inputs[0]
-        gid = self.group(name, bname, pos, scope)
+        gid = self.group(name, bname, pos, scope, extra.get("note"))
         context = f"in {name}, a {bname} block used at line {pos[0]}"
         inner = Scope(prefix=name + ".", names={"input": inputs[0]}, counters={}, args=args,
                       input=inputs[0], groups=scope.groups + (gid,), context=context,
@@ -158,7 +158,7 @@ class Blocks:
         self.active.append(bname)
         last = self.sequence(body, inner, inputs[0], pos)
         self.active.pop()
-        scope.names[name.rsplit(".", 1)[-1]] = last
+        scope.names[name[len(scope.prefix):]] = last
         self.full[name] = last
         self.layer_expect(extra, positions, pos, scope, last)
         return last

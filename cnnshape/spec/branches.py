@@ -68,7 +68,7 @@ class RepeatsAndBranches:
         ends, parts = node_inputs(self.whole(tuple(ends), pos, scope))
         self.nodes.append(Node(name, layer_kind(kind)(), ends, pos[0], pos[1], {},
                                scope.groups + (gid,), scope.context, parts))
-        scope.names[name.rsplit(".", 1)[-1]] = index
+        scope.names[name[len(scope.prefix):]] = index
         self.full[name] = index
         self.layer_expect(extra, {}, pos, scope, index)
         return index

@@ -316,7 +316,12 @@ class Expander(LayerBuilding, Blocks, RepeatsAndBranches, Naming):
         self.error(pos, "CS105", *huge_number_message(what, e.args[0]), context)
         return None
 
-    def group(self, name, type_, pos, scope):
+    def group(self, name, type_, pos, scope, note=""):
         gid = len(self.groups)
-        self.groups.append(Group(name, type_, pos[0], len(scope.groups)))
+        self.groups.append(Group(name, type_, pos[0], len(scope.groups), _note(note)))
         return gid
+
+
+def _note(value) -> str:
+    """A layer's ``note:``, free text shown beside its row."""
+    return "" if value is None else str(value)

@@ -16,7 +16,7 @@ SHORT_OF = {v: k for k, v in SHORT.items()}
 #: such as s1a or k3_reduce is a bare value, not a stride or a kernel.
 SHORTHAND = re.compile(r"[kspdg]\d+(?:[x,]\d+)*")
 #: Keys of a layer that are not its fields but say where it stands (``name=``, ``inputs=``).
-EXTRA_KEYS = ("name", "inputs", "expect")
+EXTRA_KEYS = ("name", "inputs", "expect", "note")
 #: Keys of a layer mapping that are not its fields (a block may not take these names).
 RESERVED = ("type", *EXTRA_KEYS)
 

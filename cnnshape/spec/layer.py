@@ -57,9 +57,10 @@ class LayerBuilding:
         inputs, parts = node_inputs(inputs)
         self.nodes.append(Node(name, layer, inputs, pos[0], pos[1],
                                {k: v for k, v in positions.items()}, scope.groups,
-                               scope.context, parts))
+                               scope.context, parts,
+                               "" if extra.get("note") is None else str(extra["note"])))
         if name is not None:
-            scope.names[name.rsplit(".", 1)[-1]] = index
+            scope.names[name[len(scope.prefix):]] = index
             self.full[name] = index
         self.layer_expect(extra, positions, pos, scope, index)
         return index

@@ -93,7 +93,10 @@ class Naming:
 
     def name(self, given, prefix, pos, scope):
         if given is not None:
-            if not isinstance(given, str) or not re.fullmatch(r"[A-Za-z_][\w\-]*", given):
+            # an identifier, or one with a numbered suffix as torch names submodules
+            # (model.4): a reference to it names it whole before reading a part
+            if not isinstance(given, str) or not re.fullmatch(r"[A-Za-z_][\w\-]*(\.\d+)?",
+                                                              given):
                 self.error(pos, "CS020", f"a layer name is a plain identifier, got {given!r}",
                            "", scope.context)
                 return None
@@ -119,6 +122,9 @@ class Naming:
         out = []
         for r in refs:
             name, part = r, None
+            if "." in r and scope.lookup(r) is not None:  # a name such as model.4
+                out.append(scope.lookup(r))
+                continue
             if "." in r:
                 head, _, tail = r.rpartition(".")
                 if tail.isascii() and tail.isdigit() and len(tail) <= 9:

@@ -15,6 +15,7 @@ class Node:
     context: str = ""           # "in block instance inception3a (line 40)"
     #: per input, which part of a split it reads (None: the whole output); () if none
     parts: tuple = ()
+    note: str = ""              # free text shown beside the row (an importer's source row)
 
 
 @dataclass(slots=True)
@@ -24,6 +25,7 @@ class Group:
     type: str
     line: int
     depth: int
+    note: str = ""
 
 
 @dataclass(slots=True)
@@ -38,4 +40,7 @@ class Spec:
     groups: list[Group]
     expect: object = None       # the model's expect: mapping (a PMap keeps positions)
     layer_expects: list = field(default_factory=list)  # (node index, shape, (line, col))
+    #: an importer's labelled figures computed from the rows: rows -> ((key, label, value,
+    #: text), ...); None for a cnnshape spec
+    extra_totals: object = None
 
