@@ -36,7 +36,15 @@ def _error(code: str, message: str, hint: str = "", where: str = "<torch>"):
 
 
 def _what(qual: str, module) -> str:
-    return f"{qual or '(the root module)'} ({type(module).__name__})"
+    cls = type(module)
+    where = f"module {qual!r}" if qual else "the root module"
+    return f"{where} ({cls.__module__}.{cls.__qualname__})"
+
+
+def _why(e: Exception) -> str:
+    """An exception in one line: its type and first sentence."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{type(e).__name__}: {text.split('. ')[0]}".rstrip(": ")
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,6 +357,11 @@ _SAME_SHAPE = {*(f"BatchNorm{n}d" for n in (1, 2, 3)), "SyncBatchNorm",
 _WITH_OUTPUT = {"Flatten"}
 
 
+_MODULES_HINT = ("cnnshape maps torch.nn's convolutions, pools, norms, linear, dropout, "
+                 "activations, padding, upsampling and shuffles, and torchvision's "
+                 "LayerNorm2d, StochasticDepth and Permute")
+
+
 def _module_kind(m):
     """The MODULES key of ``m``: its own class name, else torch.nn's class it derives
     from (a subclass of nn.Conv2d is a convolution), else None."""
@@ -548,8 +561,9 @@ class Converter:
         plain containers (a Sequential's), which are traced through."""
         out = {}
         for name, child in module.named_children():
-            if self.is_layer(child):
-                continue
+            if self.is_layer(child) or (type(child).__module__.startswith("torch.nn.")
+                                        and not self.is_container(child)):
+                continue  # a layer, or torch.nn's module cnnshape lacks (CS533)
             if self.is_container(child):
                 for sub, m in self.opaque(child).items():
                     out[f"{name}.{sub}"] = m
@@ -557,11 +571,27 @@ class Converter:
                 out[name] = child
         return out
 
+    def leaf_functions(self, module):
+        """Functions of the modules' own files that are one layer each, kept as one call
+        rather than traced into: ShuffleNet's channel_shuffle(x, groups) (view, transpose,
+        view) is nn.ChannelShuffle."""
+        import sys
+        found = set()
+        for m in module.modules():
+            fn = getattr(sys.modules.get(type(m).__module__), "channel_shuffle", None)
+            if inspect.isfunction(fn):
+                found.add(fn)
+        return tuple(found)
+
     def tracer(self, opaque_ids):
         fx, nn = self.torch.fx, self.torch.nn
         is_layer = self.is_layer
+        wrapped = self.wrapped
 
         class Tracer(fx.Tracer):
+            def __init__(self):
+                super().__init__(autowrap_functions=wrapped)
+
             def is_leaf_module(self, m, qualname):
                 if id(m) in opaque_ids or is_layer(m):
                     return True
@@ -584,6 +614,12 @@ class Converter:
                 graph = self.tracer(ids).trace(module)
             except Exception as e:  # control flow on a traced value, a loop over a list
                 return self.chain(module, qual, x, e)
+            for node in graph.nodes:  # before running: it may not run on this input
+                if node.op == "call_module":
+                    m = module.get_submodule(node.target)
+                    if id(m) not in ids and not self.is_layer(m):
+                        raise _error("CS533", "unsupported module " + _what(
+                            f"{qual}.{node.target}".lstrip("."), m), _MODULES_HINT)
             gm = fx.GraphModule(module, graph)
             values, calls, bad = self.run(gm, x, module, qual, ids)
             if not bad:
@@ -629,15 +665,14 @@ class Converter:
             if isinstance(e, SpecError):
                 raise
             raise _error("CS532", f"{_what(qual, module)} does not run on a "
-                         f"{tuple(x.shape[1:])} input: {type(e).__name__}: "
-                         f"{str(e).splitlines()[0] if str(e) else ''}") from None
+                         f"{tuple(x.shape[1:])} input: {_why(e)}") from None
         return values, calls, bad
 
     def chain(self, module, qual, x, reason):
         """``module`` does not trace: its children, one at a time, if a run on fake tensors
         shows each called once, in order, on the previous one's output."""
-        why = f"{type(reason).__name__}: {str(reason).splitlines()[0] if str(reason) else ''}"
-        children = list(module.named_children())
+        why = _why(reason)
+        children = self.members(module)
         if not children:
             raise _error("CS531", f"{_what(qual, module)} does not trace ({why}) and has no "
                          "children to trace one at a time",
@@ -652,7 +687,7 @@ class Converter:
                 out = module(x)
         except Exception as e:
             raise _error("CS532", f"{_what(qual, module)} does not trace ({why}) nor run on "
-                         f"a {tuple(x.shape[1:])} input ({type(e).__name__}: {e})") from None
+                         f"a {tuple(x.shape[1:])} input ({_why(e)})") from None
         finally:
             for h in hooks:
                 h.remove()
@@ -668,6 +703,17 @@ class Converter:
         raise _error("CS532", f"{_what(qual, module)} does not trace ({why}), and its "
                      f"children are not a chain (called: {', '.join(order) or 'none'})",
                      "trace it by hand: write its layers in the spec")
+
+    def members(self, module):
+        """The children of ``module`` in order, those of plain containers (a ModuleList
+        iterated in forward) in their place."""
+        out = []
+        for name, child in module.named_children():
+            if self.is_container(child):
+                out += [(f"{name}.{sub}", m) for sub, m in self.members(child)]
+            else:
+                out.append((name, child))
+        return out
 
     def chained(self, module, qual, x, children):
         body = []
@@ -687,6 +733,8 @@ class Converter:
             with self.fake:
                 out = child(x)
             return self.module_layer(child, qual, kind, x, out), out
+        if type(child).__module__.startswith("torch.nn.") and not self.is_container(child):
+            raise _error("CS533", "unsupported module " + _what(qual, child), _MODULES_HINT)
         if self.is_container(child) and not isinstance(child, self.torch.nn.Sequential):
             raise _error("CS532", f"{_what(qual, child)} is a container that is called")
         body, out = self.convert(child, qual, x)
@@ -787,8 +835,7 @@ class Converter:
                     emit(node, calls[node], inputs[:1])
                     continue
                 raise _error("CS533", f"unsupported module {where(node)}",
-                             "cnnshape maps torch.nn's layers, and torchvision's "
-                             "LayerNorm2d, StochasticDepth and Permute")
+_MODULES_HINT)
             name = node.target if node.op == "call_method" else getattr(
                 node.target, "__name__", str(node.target))
             fn = node.target if node.op == "call_function" else None
@@ -1001,6 +1048,7 @@ def to_tree(module, input_shape, name=None) -> dict:
         with conv.fake:
             # batch 2: a reshape that mixes the batch in shows as one
             x = torch.empty((2, *shape), device=device)
+        conv.wrapped = conv.leaf_functions(module)
         body, _ = conv.call(module, "", x)
     finally:
         module.train(training)
@@ -1039,6 +1087,11 @@ def read(source: str, *, input_shape=None, **options) -> dict:
         raise _error("CS535", f"{source!r} is not package.module:factory",
                      "e.g. torchvision.models:resnet18", where=str(source))
     torch = need("torch", "torch", str(source), "a PyTorch module")
+    import os
+    import sys
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        # as 'python -m' and uvicorn's app:factory do: the user's package in this folder
+        sys.path.insert(0, os.getcwd())
     try:
         obj = importlib.import_module(m.group(1))
     except Exception as e:
