@@ -61,6 +61,26 @@ class Int(int):
         return self
 
 
+class Float(float):
+    """A float of a layer string (a dropout's p) that a block may make a param."""
+
+    def __new__(cls, value, hint):
+        self = super().__new__(cls, value)
+        self.hint = hint
+        return self
+
+    def __str__(self):
+        return repr(float(self))
+
+
+def _slot(t):
+    return isinstance(t, (Int, Float))
+
+
+def _spell(t):
+    return repr(float(t)) if isinstance(t, Float) else str(int(t))
+
+
 class Entry:
     """One layer of a body: ``tokens`` (text and Int) spelling the inline string without
     name and inputs, or ``instance`` (a block use), ``name``, ``refs`` (what it reads)."""
@@ -80,7 +100,7 @@ class Instance:
 
 
 _SHORT = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d", "groups": "g"}
-_HINT = {"out_channels": "channels", "out_features": "features", "kernel_size": "k",
+_HINT = {"p": "p", "init_values": "scale", "scale_factor": "scale", "out_channels": "channels", "out_features": "features", "kernel_size": "k",
          "stride": "stride", "padding": "padding", "dilation": "dilation", "groups": "groups",
          "output_size": "size", "in_features": "in_features", "normalized_shape": "size",
          "shape": "shape", "order": "order", "dim": "dim", "chunks": "chunks",
@@ -102,29 +122,65 @@ def _value(v, key):
             out += ([","] if i else []) + [Int(x, _HINT.get(key, key))]
         return out
     if isinstance(v, float):
-        return [repr(v)]
+        return [Float(v, _HINT.get(key, key))]
     return [str(v)]
 
 
-def layer(kind: str, primary=None, **fields) -> Entry:
-    """An inline layer: ``layer("conv2d", 64, kernel_size=3, bias=False)``."""
+class Opt:
+    """A field written only where it is not its default (``s2``, never ``s1``), kept in
+    every layer of its kind so that blocks whose instances differ in it (a stage's first
+    block, of stride 2) are one block with the stride a param."""
+
+    def __init__(self, prefix, ints, default):
+        self.prefix, self.ints, self.default = prefix, ints, default
+
+    def spell(self, slot):
+        values = [slot(i) for i in self.ints]
+        if all(v == str(self.default) for v in values):
+            return ""
+        return self.prefix + ",".join(values) if len(set(values)) > 1 else \
+            self.prefix + values[0]
+
+
+#: fields kept as Opt, with the default that is left out
+_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "output_padding": 0}
+
+
+def layer(kind: str, primary=None, optional=(), **fields) -> Entry:
+    """An inline layer: ``layer("conv2d", 64, kernel_size=3, bias=False)``; the fields
+    named in ``optional`` are Opt."""
     tokens = [kind]
     if primary is not None:
-        tokens += [" "] + _value(primary, _PRIMARY.get(kind, ""))
+        tokens += [" "] + _value(primary, _PRIMARY.get(kind, "value"))
     for key, v in fields.items():
         if v is None:
             continue
-        if key in _SHORT and not isinstance(v, str):
-            tokens += [" " + _SHORT[key]] + _value(v, key)
+        prefix = f" {_SHORT[key]}" if key in _SHORT and not isinstance(v, str) else f" {key}="
+        if key in optional and not isinstance(v, str):
+            tokens.append(Opt(prefix, [t for t in _value(v, key) if isinstance(t, Int)],
+                              _DEFAULTS[key]))
         else:
-            tokens += [f" {key}="] + _value(v, key)
+            tokens += [prefix] + _value(v, key)
     return Entry(tokens)
+
+
+def _ints(tokens):
+    """The integer slots of tokens, in order, those of Opt fields included."""
+    out = []
+    for t in tokens:
+        if _slot(t):
+            out.append(t)
+        elif isinstance(t, Opt):
+            out += t.ints
+    return out
 
 
 _PRIMARY = {"conv": "out_channels", "linear": "out_features", "adaptive": "output_size",
             "chunk": "chunks", "split": "split_size_or_sections", "reshape": "shape",
             "permute": "order", "channel_shuffle": "groups", "layernorm": "normalized_shape",
-            "maxpool": "kernel_size", "avgpool": "kernel_size", "groupnorm": "num_groups"}
+            "maxpool": "kernel_size", "avgpool": "kernel_size", "groupnorm": "num_groups",
+            "dropout": "p", "stochastic_depth": "p", "layer_scale": "init_values",
+            "upsample": "scale_factor"}
 _PRIMARY = {k: v for kind, v in _PRIMARY.items() for k in (
     [f"{kind}{n}d" for n in (1, 2, 3)] + [f"conv_transpose{n}d" for n in (1, 2, 3)]
     + [f"adaptive_avgpool{n}d" for n in (1, 2, 3)] + [f"adaptive_maxpool{n}d" for n in (1, 2, 3)]
@@ -157,14 +213,11 @@ def _conv(m, x):
     # padding_mode reflect/replicate/circular pads as many pixels as zeros would
     fields = dict(kernel_size=m.kernel_size, stride=m.stride, padding=padding,
                   dilation=m.dilation, groups=m.groups)
-    fields = {k: v for k, v in fields.items()
-              if not (k in ("stride", "dilation", "groups") and set(_t(v, n)) == {1})
-              and not (k == "padding" and not isinstance(v, str) and set(_t(v, n)) == {0})}
     if m.bias is None:
         fields["bias"] = False
-    if transposed and set(m.output_padding) != {0}:
+    if transposed:
         fields["output_padding"] = m.output_padding
-    return [layer(kind, m.out_channels, **fields)]
+    return [layer(kind, m.out_channels, optional=_DEFAULTS, **fields)]
 
 
 def _norm(kind):
@@ -951,7 +1004,8 @@ def _render(tokens, e, inputs, slot):
         if inputs:
             item["inputs"] = inputs
         return item
-    text = "".join(slot(t) if isinstance(t, Int) else t for t in tokens)
+    text = "".join(slot(t) if _slot(t) else t.spell(slot) if isinstance(t, Opt)
+                   else t for t in tokens)
     text += f" name={e.name}"
     if inputs:
         text += " inputs=" + ",".join(inputs)
@@ -963,9 +1017,10 @@ def _skeleton(body):
     parts, ints = [], []
     for e, inputs in _finish(body):
         tokens = _tokens(e, None)
-        parts.append((tuple(None if isinstance(t, Int) else t for t in tokens),
+        parts.append((tuple(None if _slot(t) else (t.prefix, len(t.ints))
+                            if isinstance(t, Opt) else t for t in tokens),
                       e.name, tuple(inputs)))
-        ints += [t for t in tokens if isinstance(t, Int)]
+        ints += _ints(tokens)
     return tuple(parts), ints
 
 
@@ -1000,7 +1055,7 @@ def _make_blocks(instances, taken):
             for i, col in enumerate(columns):
                 if len(set(col)) == 1:
                     continue
-                key = tuple(int(c) for c in col)
+                key = tuple(col)
                 if key not in seen:
                     hint = getattr(col[0], "hint", "n")
                     pname, j = hint, 1
@@ -1016,7 +1071,7 @@ def _make_blocks(instances, taken):
             for e, inputs in _finish(first.body):
                 def slot(t):
                     i = next(counter)
-                    return f"${slot_param[i]}" if i in slot_param else str(int(t))
+                    return f"${slot_param[i]}" if i in slot_param else _spell(t)
                 tokens = _tokens(e, None)
                 layers.append(_render(tokens, e, inputs, slot))
             definition = {"description": f"{type(first.module).__module__}.{cls}"}
@@ -1026,7 +1081,7 @@ def _make_blocks(instances, taken):
             blocks[name] = definition
             for inst, ints in uses:
                 inst.block = name
-                inst.args = tuple(Int(int(ints[i]), slot_param[i]) for i in
+                inst.args = tuple(type(ints[i])(ints[i], slot_param[i]) for i in
                                   sorted({min(j for j in slot_param if slot_param[j] == p)
                                           for p in params}))
     return blocks
@@ -1060,7 +1115,7 @@ def to_tree(module, input_shape, name=None) -> dict:
         conv.instances.remove(root)
         body = root.body
     blocks = _make_blocks(conv.instances, taken)
-    layers = [_render(_tokens(e, None), e, inputs, lambda t: str(int(t)))
+    layers = [_render(_tokens(e, None), e, inputs, _spell)
               for e, inputs in _finish(body)]
     tree = {"name": name or _snake(type(module).__name__),
             "description": f"{type(module).__name__} imported from torch by cnnshape",
