@@ -232,3 +232,98 @@ def test_importing_cnnshape_does_not_import_torch_and_without_torch_says_so():
                              "print('torch' in sys.modules)"], capture_output=True,
                             text=True, check=True).stdout
     assert loaded.strip() == "False"
+
+
+class Fn(torch.nn.Module):
+    """A forward of one function call, for the functional mappings."""
+
+    def __init__(self, fn, *modules):
+        super().__init__()
+        self.fn = fn
+        self.mods = torch.nn.ModuleList(modules)
+
+    def forward(self, x):
+        return self.fn(self, x)
+
+
+F = torch.nn.functional
+nn = torch.nn
+# (module, input shape): each read by from_torch and compared with torch running it
+CASES = {
+    "conv1d": (nn.Conv1d(3, 8, 5, stride=2, padding=1, dilation=2), (3, 40)),
+    "conv3d": (nn.Conv3d(3, 4, (1, 3, 3), padding=(0, 1, 1), bias=False), (3, 4, 9, 9)),
+    "conv same": (nn.Conv2d(3, 4, 4, padding="same", dilation=1), (3, 11, 11)),
+    "conv same even": (nn.Conv2d(3, 4, 3, padding="same"), (3, 11, 11)),
+    "conv valid": (nn.Conv2d(3, 4, 3, padding="valid"), (3, 11, 11)),
+    "conv reflect": (nn.Conv2d(3, 4, 3, padding=2, padding_mode="reflect"), (3, 11, 11)),
+    "conv groups": (nn.Conv2d(4, 8, 3, groups=2, stride=(1, 2)), (4, 11, 11)),
+    "conv transpose": (nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+                       (3, 7, 7)),
+    "conv transpose 1d": (nn.ConvTranspose1d(3, 4, 4, stride=2, groups=1), (3, 9)),
+    "maxpool ceil": (nn.MaxPool2d(3, 2, 1, ceil_mode=True), (3, 10, 10)),
+    "maxpool dilation": (nn.MaxPool2d(2, 1, dilation=2), (3, 10, 10)),
+    "avgpool": (nn.AvgPool2d(3, 2, 1, count_include_pad=False), (3, 10, 10)),
+    "avgpool1d": (nn.AvgPool1d(4), (3, 10)),
+    "adaptive none": (nn.AdaptiveAvgPool2d((None, 3)), (3, 10, 10)),
+    "adaptive max": (nn.AdaptiveMaxPool2d(2), (3, 10, 10)),
+    "batchnorm1d": (nn.Sequential(nn.Flatten(), nn.BatchNorm1d(12)), (3, 2, 2)),
+    "batchnorm untracked": (nn.BatchNorm2d(3, affine=False, track_running_stats=False),
+                            (3, 4, 4)),
+    "instancenorm": (nn.InstanceNorm2d(3, affine=True, track_running_stats=True), (3, 4, 4)),
+    "groupnorm": (nn.GroupNorm(2, 4), (4, 5, 5)),
+    "layernorm": (nn.LayerNorm([5, 5]), (4, 5, 5)),
+    "layernorm no bias": (nn.LayerNorm(5, bias=False), (4, 5, 5)),
+    "lrn": (nn.LocalResponseNorm(3, alpha=2e-4), (4, 5, 5)),
+    "linear on a map": (nn.Linear(5, 7), (4, 5, 5)),
+    "dropouts": (nn.Sequential(nn.Dropout2d(0.1), nn.Dropout(0.3), nn.AlphaDropout(0.2)),
+                 (3, 4, 4)),
+    "activations": (nn.Sequential(nn.ReLU6(), nn.LeakyReLU(0.2), nn.ELU(0.5), nn.SELU(),
+                                  nn.GELU(), nn.Sigmoid(), nn.Tanh(), nn.SiLU(),
+                                  nn.Hardswish(), nn.Hardsigmoid(), nn.Mish(), nn.Softplus(),
+                                  nn.PReLU(3), nn.Softmax(1), nn.LogSoftmax(-1)), (3, 4, 4)),
+    "upsample": (nn.Upsample(scale_factor=2), (3, 4, 4)),
+    "upsample size": (nn.Upsample(size=(6, 9), mode="bilinear"), (3, 4, 4)),
+    "zeropad": (nn.ZeroPad2d((1, 2, 3, 4)), (3, 4, 4)),
+    "pixel shuffle": (nn.Sequential(nn.PixelShuffle(2), nn.PixelUnshuffle(2)), (8, 4, 4)),
+    "channel shuffle": (nn.ChannelShuffle(2), (8, 4, 4)),
+    "unflatten": (nn.Sequential(nn.Flatten(), nn.Unflatten(1, (3, 16))), (3, 4, 4)),
+    "identity": (nn.Identity(), (3, 4, 4)),
+    "functions": (Fn(lambda self, x: F.max_pool2d(F.relu6(F.leaky_relu(x, 0.1)), 2,
+                                                  ceil_mode=True)), (3, 9, 9)),
+    "functional pools": (Fn(lambda self, x: F.adaptive_max_pool2d(F.avg_pool2d(x, 3, 1, 1), 3)),
+                         (3, 9, 9)),
+    "interpolate": (Fn(lambda self, x: F.interpolate(x, scale_factor=2.0)), (3, 4, 4)),
+    "pad": (Fn(lambda self, x: F.pad(x, (1, 1, 2, 0))), (3, 4, 4)),
+    "view and permute": (Fn(lambda self, x: x.view(x.size(0), 3, -1).permute(0, 2, 1)
+                            .transpose(1, 2).reshape(x.shape[0], -1)), (3, 4, 4)),
+    "split": (Fn(lambda self, x: torch.cat(torch.split(x, [1, 2], dim=1)[::-1], dim=1)),
+              (3, 4, 4)),
+    "mean keepdim": (Fn(lambda self, x: x.mean((-2, -1), keepdim=True) * x), (3, 4, 4)),
+    "iadd": (Fn(lambda self, x: self.mods[0](x).add_(x), nn.Conv2d(3, 3, 1)), (3, 4, 4)),
+    "broadcast add": (Fn(lambda self, x: x + x.mean([2, 3], keepdim=True)), (3, 4, 4)),
+    "softmax": (Fn(lambda self, x: F.softmax(torch.flatten(x, 1), dim=1)), (3, 4, 4)),
+    "dropout": (Fn(lambda self, x: F.dropout(x, p=0.2, training=self.training)), (3, 4, 4)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_mapping_matches_torch(case):
+    module, shape = CASES[case]
+    module = module.eval()
+    result = cnnshape.from_torch(module, shape)
+    x = torch.zeros(1, *shape)
+    with torch.no_grad(), torch.utils.flop_counter.FlopCounterMode(display=False) as counter:
+        y = module(x)
+    assert result.output_shape == tuple(y.shape[1:])
+    assert result.totals.params == sum(p.numel() for p in module.parameters())
+    assert result.totals.non_trainable_params == non_trainable(module)
+    assert result.totals.macs == counter.get_total_flops() // 2
+
+
+def test_a_layer_called_twice_is_refused():
+    """Weights shared between two calls: torch counts them once, a spec twice."""
+    conv = nn.Conv2d(3, 3, 3, padding=1)
+    with pytest.raises(SpecError) as e:
+        cnnshape.from_torch(Fn(lambda self, x: self.mods[0](self.mods[0](x)), conv), (3, 8, 8))
+    (d,) = e.value.diagnostics
+    assert d.code == "CS536" and "module 'mods.0' (torch.nn.modules.conv.Conv2d) is called again" in d.message

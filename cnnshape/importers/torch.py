@@ -577,6 +577,7 @@ class Ref:
 
     def __init__(self, entry, part=None):
         self.entry, self.part = entry, part
+        self.is_split, self.parts = False, 0
 
 
 def _names(qual):
@@ -599,6 +600,7 @@ class Converter:
         from torch._subclasses.fake_tensor import FakeTensorMode
         self.fake = FakeTensorMode(allow_non_fake_inputs=True)
         self.instances = []
+        self.called = {}  # id of a layer with weights -> where it was called
 
     # -- what becomes a block -----------------------------------------------------------
 
@@ -796,6 +798,13 @@ class Converter:
         return [Entry(instance=instance)], out
 
     def module_layer(self, m, qual, kind, x, out):
+        if any(True for _ in m.parameters()):
+            if id(m) in self.called:
+                raise _error("CS536", f"{_what(qual, m)} is called again, its weights shared "
+                             f"with {self.called[id(m)]!r}: a spec layer has weights of its "
+                             "own, so the counts would differ from torch's",
+                             "write the network by hand with the shared layer once")
+            self.called[id(m)] = qual
         try:
             if kind in _WITH_OUTPUT:
                 return MODULES[kind](m, x, out)
@@ -822,8 +831,13 @@ class Converter:
             return a
 
         def tensors(a):
-            return [r for r in (a if isinstance(a, (list, tuple)) else [a])
-                    if isinstance(r, Ref) or (isinstance(r, str) and r == "input")]
+            out = []
+            for r in (a if isinstance(a, (list, tuple)) else [a]):
+                if isinstance(r, Ref) and r.is_split:  # a split read whole: each of its parts
+                    out += [Ref(r.entry, i) for i in range(r.parts)]
+                elif isinstance(r, Ref) or (isinstance(r, str) and r == "input"):
+                    out.append(r)
+            return out
 
         def emit(node, entries, inputs):
             for i, e in enumerate(entries):
@@ -894,8 +908,10 @@ _MODULES_HINT)
             fn = node.target if node.op == "call_function" else None
             # parts of a split: getitem on its tuple is no layer
             if node.target is operator.getitem and isinstance(node.args[0], fx.Node) \
-                    and getattr(refs.get(node.args[0]), "split", False):
-                refs[node] = Ref(refs[node.args[0]].entry, args[1] % len(values[node.args[0]]))
+                    and getattr(refs.get(node.args[0]), "is_split", False):
+                whole = refs[node.args[0]]
+                parts = [Ref(whole.entry, i) for i in range(whole.parts)]
+                refs[node] = parts[args[1]] if isinstance(args[1], int) else tuple(parts[args[1]])
                 continue
             if name in ("chunk", "split"):
                 dim = args[2] if len(args) > 2 else kwargs.get("dim", 0)
@@ -906,7 +922,7 @@ _MODULES_HINT)
                     entry = layer("split", tuple(sizes) if isinstance(sizes, (list, tuple))
                                   else sizes, dim=_axis(dim, xval) or None)
                 emit(node, [entry], inputs[:1])
-                refs[node].split = True
+                refs[node].is_split, refs[node].parts = True, len(v)
                 continue
             if name in _ALIASES or (name in ("cat", "concat") and len(inputs) == 1):
                 refs[node] = inputs[0]
