@@ -88,6 +88,7 @@ class Entry:
     def __init__(self, tokens=None, instance=None):
         self.tokens, self.instance = tokens, instance
         self.name, self.refs = None, ()
+        self.literal = None  # a layer written as a mapping (zeropad's [begin, end] pairs)
 
 
 class Instance:
@@ -193,10 +194,6 @@ _PRIMARY = {k: v for kind, v in _PRIMARY.items() for k in (
 
 def _t(v, n):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
-
-
-def _dims(m, base):
-    return int(type(m).__name__[len(base)]) if type(m).__name__[len(base):][:1].isdigit() else 2
 
 
 def _conv(m, x):
@@ -430,7 +427,6 @@ def _module_kind(m):
 
 def _axis(dim, x):
     """A torch dim over the batch -> cnnshape's axis over the sample."""
-    rank = len(x.shape)
     if dim < 0:
         return dim
     if dim == 0:
@@ -477,8 +473,7 @@ def _bind(fn, args, kwargs):
 
 def _function(name, fn, args, kwargs, x, out):
     """Entries for ``name`` (a function's or method's name) called on tensor ``x``, or
-    None when it is no layer cnnshape has.  Tensors in args are Refs (see _Level)."""
-    F = need("torch.nn.functional", "torch", "<torch>", "a PyTorch module")
+    None when it is no layer cnnshape has.  Tensors in args are Refs."""
     n = len(x.shape) - 2
     named = _bind(fn, args, kwargs) if fn is not None else None
     arg = (lambda i, key, default=None: named.get(key, default) if named is not None
@@ -819,7 +814,6 @@ class Converter:
         T = torch.Tensor
         refs = {}      # node -> Ref, "input", or a constant
         body = []
-        params = dict(module.named_parameters())
 
         def ref_of(a):
             if isinstance(a, fx.Node):
@@ -869,15 +863,18 @@ class Converter:
                 continue
             if node.op == "output":
                 result = ref_of(node.args[0])
-                if not isinstance(result, Ref) and not (isinstance(result, str)
-                                                        and result == "input"):
+                if (isinstance(result, Ref) and result.is_split) or (
+                        not isinstance(result, Ref)
+                        and not (isinstance(result, str) and result == "input")):
                     raise _error("CS532", f"{_what(qual, module)} returns "
                                  f"{type(values['__output__']).__name__}, not one tensor")
                 if (not isinstance(result, Ref) or result.part is not None or not body
                         or result.entry is not body[-1]):
                     e = layer("identity")
                     e.refs = (result,)
-                    e.name = "output"
+                    taken = {b.name for b in body}
+                    e.name = next(n for n in ("output", "output_", "output__", "output___")
+                                  if n not in taken)
                     body.append(e)
                 continue
             if node.op == "get_attr":
@@ -901,8 +898,7 @@ class Converter:
                 if node in calls:
                     emit(node, calls[node], inputs[:1])
                     continue
-                raise _error("CS533", f"unsupported module {where(node)}",
-_MODULES_HINT)
+                raise _error("CS533", f"unsupported module {where(node)}", _MODULES_HINT)
             name = node.target if node.op == "call_method" else getattr(
                 node.target, "__name__", str(node.target))
             fn = node.target if node.op == "call_function" else None
@@ -932,7 +928,7 @@ _MODULES_HINT)
                 emit(node, [layer("concat", dim=_axis(dim, v) or None)], inputs)
                 continue
             params_used = [a for a in [*args] if isinstance(a, tuple) and a[:1] == ("param",)]
-            if name in ("add", "iadd", "add_", "sub") and len(inputs) == 2 and name != "sub":
+            if name in ("add", "iadd", "add_") and len(inputs) == 2:
                 shapes = {tuple(values[a].shape) for a in node.args
                           if isinstance(a, fx.Node)}
                 emit(node, [layer("add", broadcast=True if len(shapes) > 1 else None)], inputs)
@@ -943,6 +939,9 @@ _MODULES_HINT)
             if name in ("mul", "imul", "mul_") and len(inputs) == 1 and len(params_used) == 1:
                 p = params_used[0][2]
                 dim = 0 if p.dim() == len(v.shape) - 1 else -1
+                if p.numel() != v.shape[1 if dim == 0 else -1]:
+                    raise _error("CS534", f"{where(node)}: a product with a parameter of "
+                                 f"{tuple(p.shape)}, not one per channel (a layer scale)")
                 init = 1e-6
                 if p.device.type != "meta":
                     try:
@@ -978,22 +977,21 @@ def _snake(name):
     return re.sub(r"\W", "_", s).strip("_") or "block"
 
 
-def _tokens(entry, names):
-    """The tokens of one entry, name and inputs included; ``names`` gives each earlier
-    entry's name."""
+def _tokens(entry):
+    """The tokens of one entry, without its name and inputs."""
     if entry.instance is not None:
         inst = entry.instance
         tokens = [inst.block]
         for a in inst.args:
             tokens += [" ", a]
-    elif getattr(entry, "literal", None) is not None:
+    elif entry.literal is not None:
         tokens = [repr(entry.literal)]
     else:
         tokens = list(entry.tokens)
     return tokens
 
 
-def _finish(body, top=False):
+def _finish(body):
     """Name and inputs of each entry: a layer reading the one before it names none."""
     out = []
     for i, e in enumerate(body):
@@ -1014,7 +1012,7 @@ def _finish(body, top=False):
 
 def _render(tokens, e, inputs, slot):
     """The layer string (or mapping) of an entry; ``slot(i, Int)`` spells each integer."""
-    if getattr(e, "literal", None) is not None:
+    if e.literal is not None:
         item = dict(e.literal)
         item["name"] = e.name
         if inputs:
@@ -1032,7 +1030,7 @@ def _skeleton(body):
     """What instances of one block share: everything but the integers, which it lists."""
     parts, ints = [], []
     for e, inputs in _finish(body):
-        tokens = _tokens(e, None)
+        tokens = _tokens(e)
         parts.append((tuple(None if _slot(t) else (t.prefix, len(t.ints))
                             if isinstance(t, Opt) else t for t in tokens),
                       e.name, tuple(inputs)))
@@ -1088,7 +1086,7 @@ def _make_blocks(instances, taken):
                 def slot(t):
                     i = next(counter)
                     return f"${slot_param[i]}" if i in slot_param else _spell(t)
-                tokens = _tokens(e, None)
+                tokens = _tokens(e)
                 layers.append(_render(tokens, e, inputs, slot))
             definition = {"description": f"{type(first.module).__module__}.{cls}"}
             if params:
@@ -1131,7 +1129,7 @@ def to_tree(module, input_shape, name=None) -> dict:
         conv.instances.remove(root)
         body = root.body
     blocks = _make_blocks(conv.instances, taken)
-    layers = [_render(_tokens(e, None), e, inputs, _spell)
+    layers = [_render(_tokens(e), e, inputs, _spell)
               for e, inputs in _finish(body)]
     tree = {"name": name or _snake(type(module).__name__),
             "description": f"{type(module).__name__} imported from torch by cnnshape",
