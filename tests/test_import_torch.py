@@ -327,3 +327,29 @@ def test_a_layer_called_twice_is_refused():
         cnnshape.from_torch(Fn(lambda self, x: self.mods[0](self.mods[0](x)), conv), (3, 8, 8))
     (d,) = e.value.diagnostics
     assert d.code == "CS536" and "module 'mods.0' (torch.nn.modules.conv.Conv2d) is called again" in d.message
+
+
+class OwnForward(nn.Conv2d):
+    """A torch.nn subclass with a forward of its own is not taken for its base class."""
+
+    def forward(self, x):
+        return super().forward(x) * 2
+
+
+class Attributes(nn.Conv2d):
+    """One that only adds attributes is its base class."""
+    tag = "mine"
+
+
+def test_a_layer_subclass_is_its_class_only_without_its_own_forward():
+    result = cnnshape.from_torch(nn.Sequential(Attributes(3, 4, 3)), (3, 8, 8))
+    assert [layer.type for layer in result.layers] == ["conv2d"]
+    with pytest.raises(SpecError) as e:
+        cnnshape.from_torch(nn.Sequential(OwnForward(3, 4, 3)), (3, 8, 8))
+    assert e.value.diagnostics[0].code == "CS534"  # its forward: a product with 2
+
+
+@pytest.mark.parametrize("shape", [(3, 8, 8, 8, 8), (), (3, 0, 8), ("3", 8, 8), (3.5, 8, 8)])
+def test_from_torch_refuses_a_shape_that_is_none(shape):
+    with pytest.raises(SpecError, match="input_shape is the sample's shape"):
+        cnnshape.from_torch(nn.Conv2d(3, 4, 3), shape)

@@ -413,11 +413,12 @@ _MODULES_HINT = ("cnnshape maps torch.nn's convolutions, pools, norms, linear, d
 
 
 def _module_kind(m):
-    """The MODULES key of ``m``: its own class name, else torch.nn's class it derives
-    from (a subclass of nn.Conv2d is a convolution), else None."""
+    """The MODULES key of ``m``: torch.nn's (or torchvision's) class it is, or derives
+    from without a forward of its own (a Conv2d subclass that only adds attributes is a
+    convolution; one with its own forward is traced, never guessed); else None."""
     for cls in type(m).__mro__:
-        if cls.__name__ in MODULES and (cls is type(m) or cls.__module__.startswith("torch.nn")):
-            return cls.__name__
+        if cls.__name__ in MODULES and cls.__module__.startswith(("torch.nn.", "torchvision.")):
+            return cls.__name__ if cls is type(m) or type(m).forward is cls.forward else None
     return None
 
 
@@ -1108,7 +1109,15 @@ def to_tree(module, input_shape, name=None) -> dict:
     if not isinstance(module, torch.nn.Module):
         raise _error("CS535", f"from_torch needs a torch.nn.Module, got "
                      f"{type(module).__name__}")
-    shape = tuple(int(s) for s in input_shape)
+    import numbers
+    try:
+        shape = tuple(int(s) for s in input_shape if isinstance(s, numbers.Integral)
+                      and not isinstance(s, bool))
+    except TypeError:
+        shape = ()
+    if not 1 <= len(shape) <= 4 or len(shape) != len(input_shape) or min(shape) <= 0:
+        raise _error("CS535", f"input_shape is the sample's shape without the batch, 1 to "
+                     f"4 positive integers (channels first), got {input_shape!r}")
     device = next((t.device for t in [*module.parameters(), *module.buffers()]), None)
     conv = Converter(torch)
     training = module.training
