@@ -165,13 +165,30 @@ def test_an_untraceable_leaf_is_named(importable):
     assert "[CS531] module '1' (tests.torch_factory.Opaque) does not trace" in result.output
 
 
-def test_a_module_whose_children_are_no_chain_is_named():
+def test_a_module_like_c2f_is_read_from_one_run_on_fake_tensors():
+    """Ultralytics' C2f (a chunk, a loop over a list, a concat) neither traces nor chains:
+    its graph is what one run on fake tensors calls, wired by the tensors each call reads."""
+    net = torch_factory.branchy().eval()
+    result = cnnshape.from_torch(net, (3, 16, 16))
+    x = torch.zeros(1, 3, 16, 16)
+    with torch.no_grad(), torch.utils.flop_counter.FlopCounterMode(display=False) as counter:
+        y = net(x)
+    assert result.output_shape == tuple(y.shape[1:])
+    assert result.totals.params == sum(p.numel() for p in net.parameters())
+    assert result.totals.macs == counter.get_total_flops() // 2
+    assert [(layer.name, layer.type) for layer in result.layers][1:] == [
+        ("_1.cv1", "conv2d"), ("_1.chunk", "chunk"), ("_1.m_0", "conv2d"),
+        ("_1.cat", "concat"), ("_1.cv2", "conv2d")]
+
+
+def test_a_module_that_cannot_be_read_at_all_is_named():
     with pytest.raises(SpecError) as e:
-        cnnshape.from_torch(torch_factory.branchy(), (3, 16, 16))
+        cnnshape.from_torch(torch_factory.tangled(), (3, 16, 16))
     (d,) = e.value.diagnostics
     assert d.code == "CS532"
-    assert "module '1' (torch_factory.Branchy) does not trace" in d.message
-    assert "not a chain (called: cv1, m.0, cv2)" in d.message
+    assert "module '1' (torch_factory.Tangled) does not trace" in d.message
+    assert "children are not a chain (called: conv)" in d.message
+    assert "a tensor from neither the input, a child nor a function" in d.message
 
 
 @pytest.mark.parametrize("make,code,words", [

@@ -71,7 +71,8 @@ class Shaped(nn.Module):
 
 
 class Branchy(nn.Module):
-    """Does not trace and its children are not a chain (Ultralytics' C2f is like it)."""
+    """Ultralytics' C2f: does not trace (a loop over a list) and its children are not a
+    chain; one run on fake tensors shows its graph."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,6 +85,21 @@ class Branchy(nn.Module):
         y.extend(m(y[-1]) for m in self.m)
         if x.shape[-1] > 0:
             return self.cv2(torch.cat(y, 1))
+        return x
+
+
+class Tangled(nn.Module):
+    """Does not trace, its children are no chain, and its forward reads a buffer, which
+    is no layer: named."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 1)
+        self.register_buffer("offset", torch.zeros(1, 8, 1, 1))
+
+    def forward(self, x):
+        if x.shape[-1] > 1:
+            x = self.conv(x) + self.offset
         return x
 
 
@@ -102,6 +118,10 @@ def shaped() -> nn.Module:
 
 def branchy() -> nn.Module:
     return nn.Sequential(nn.Conv2d(3, 8, 1), Branchy())
+
+
+def tangled() -> nn.Module:
+    return nn.Sequential(nn.Conv2d(3, 8, 1), Tangled())
 
 
 def opaque() -> nn.Module:

@@ -16,9 +16,13 @@ whose structure differs (a stage's first block, with its projection) get a block
 
 Where a module does not trace (control flow on shapes, a loop over a list), its children
 are traced one at a time, provided a run on fake tensors shows them called one after
-another, each on the previous one's output; otherwise the error names the module (CS531,
-CS532).  An unsupported module or function is an error naming it (CS533, CS534), never a
-guess.  torch is imported only here.
+another, each on the previous one's output.  Failing that, the graph is read from that
+run: the children's calls and the torch functions between them, wired by the tensors each
+reads (Ultralytics' C2f: a chunk, a loop over the parts, a concat).  A module with no
+children that does not trace, or whose run reads a tensor from elsewhere (a buffer), is an
+error naming it (CS531, CS532).  An unsupported module or function is an error naming it
+(CS533, CS534), and so is a layer with weights called twice (CS536): never a guess.  torch
+is imported only here.
 """
 import inspect
 import operator
@@ -751,9 +755,109 @@ class Converter:
         else:
             if order == [n for n, _ in children] and prev is out:
                 return self.chained(module, qual, x, children), out
-        raise _error("CS532", f"{_what(qual, module)} does not trace ({why}), and its "
-                     f"children are not a chain (called: {', '.join(order) or 'none'})",
+        problem = self.recorded(module, qual, x, children)
+        if not isinstance(problem, str):
+            return problem
+        raise _error("CS532", f"{_what(qual, module)} does not trace ({why}), its "
+                     f"children are not a chain (called: {', '.join(order) or 'none'}), "
+                     f"and a run on fake tensors does not show its graph ({problem})",
                      "trace it by hand: write its layers in the spec")
+
+    def recorded(self, module, qual, x, children):
+        """``module``'s graph as one run on fake tensors shows it: its children's calls
+        (forward hooks) and the torch functions its own forward calls between them
+        (a TorchFunctionMode), wired by which tensor each reads.  Python's own control
+        flow (a loop over a list, as Ultralytics' C2f) has run, so it is resolved for
+        this input.  The body and output, or a string saying why not."""
+        torch, fx = self.torch, self.torch.fx
+        from torch.overrides import TorchFunctionMode
+        events, depth = [], [0]
+        names = {id(c): name for name, c in children}
+
+        def pre(m, args):
+            depth[0] += 1
+
+        def post(m, args, out):
+            depth[0] -= 1
+            if depth[0] == 0:
+                events.append(("module", names[id(m)], args, {}, out))
+
+        class Recorder(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                out = func(*args, **(kwargs or {}))
+                if depth[0] == 0:
+                    events.append(("function", func, args, kwargs or {}, out))
+                return out
+
+        hooks = [h for _, c in children for h in (c.register_forward_pre_hook(pre),
+                                                  c.register_forward_hook(post))]
+        try:
+            with self.fake, Recorder():
+                out = module(x)
+        except Exception as e:
+            return _why(e)
+        finally:
+            for h in hooks:
+                h.remove()
+        T = torch.Tensor
+        graph = fx.Graph()
+        node = graph.placeholder("x")
+        values, calls, made = {node: x}, {}, {id(x): node}
+        params = {id(p): n for n, p in module.named_parameters()}
+        parts = {}  # id of a tensor in a tuple an op gave -> (its node, index)
+
+        def arg(a):
+            if isinstance(a, (list, tuple)):
+                return type(a)(arg(i) for i in a)
+            if not isinstance(a, T):
+                return a
+            if id(a) in made:
+                return made[id(a)]
+            if id(a) in parts:
+                whole, i = parts[id(a)]
+                made[id(a)] = n = graph.call_function(operator.getitem, (whole, i))
+                values[n] = a
+                return n
+            if id(a) in params:
+                made[id(a)] = n = graph.get_attr(params[id(a)])
+                values[n] = a
+                return n
+            raise LookupError("a tensor from neither the input, a child nor a function "
+                              "of the forward")
+
+        methods = {"__add__": operator.add, "__radd__": operator.add, "__iadd__": operator.iadd,
+                   "__mul__": operator.mul, "__rmul__": operator.mul, "__imul__": operator.imul,
+                   "__getitem__": operator.getitem}
+        try:
+            for kind, target, args, kwargs, result in events:
+                holds = isinstance(result, T) or (isinstance(result, (list, tuple)) and any(
+                    isinstance(r, T) for r in result))
+                if not holds:
+                    continue  # x.size(), x.dim(): numbers
+                a, k = arg(args), {key: arg(v) for key, v in kwargs.items()}
+                name = getattr(target, "__name__", "")
+                if kind == "module":
+                    node = graph.call_module(target, a, k)
+                elif name in methods:
+                    node = graph.call_function(methods[name], a, k)
+                elif getattr(T, name, None) is target:
+                    node = graph.call_method(name, a, k)
+                else:
+                    node = graph.call_function(target, a, k)
+                values[node] = result
+                if isinstance(result, T):
+                    made[id(result)] = node
+                else:
+                    for i, r in enumerate(result):
+                        parts[id(r)] = (node, i)
+                if kind == "module" and not self.is_layer(module.get_submodule(target)):
+                    calls[node] = self.call(module.get_submodule(target),
+                                            f"{qual}.{target}".lstrip("."), args[0])[0]
+            graph.output(arg(out))
+        except LookupError as e:
+            return str(e)
+        values["__output__"] = out
+        return self.level(module, qual, graph, values, calls), out
 
     def members(self, module):
         """The children of ``module`` in order, those of plain containers (a ModuleList
