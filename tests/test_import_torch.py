@@ -193,7 +193,7 @@ def test_a_module_that_cannot_be_read_at_all_is_named():
 
 @pytest.mark.parametrize("make,code,words", [
     (lambda: torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.LSTM(4, 4)), "CS533",
-     "unsupported module module '1' (torch.nn.modules.rnn.LSTM)"),
+     "module '1' (torch.nn.modules.rnn.LSTM) has no cnnshape layer"),
     (lambda: torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), Sin()), "CS534",
      "unsupported function sin"),
 ])

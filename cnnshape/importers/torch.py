@@ -673,8 +673,8 @@ class Converter:
                 if node.op == "call_module":
                     m = module.get_submodule(node.target)
                     if id(m) not in ids and not self.is_layer(m):
-                        raise _error("CS533", "unsupported module " + _what(
-                            f"{qual}.{node.target}".lstrip("."), m), _MODULES_HINT)
+                        raise _error("CS533", _what(f"{qual}.{node.target}".lstrip("."), m)
+                                     + " has no cnnshape layer", _MODULES_HINT)
             gm = fx.GraphModule(module, graph)
             values, calls, bad = self.run(gm, x, module, qual, ids)
             if not bad:
@@ -889,7 +889,7 @@ class Converter:
                 out = child(x)
             return self.module_layer(child, qual, kind, x, out), out
         if type(child).__module__.startswith("torch.nn.") and not self.is_container(child):
-            raise _error("CS533", "unsupported module " + _what(qual, child), _MODULES_HINT)
+            raise _error("CS533", _what(qual, child) + " has no cnnshape layer", _MODULES_HINT)
         if self.is_container(child) and not isinstance(child, self.torch.nn.Sequential):
             raise _error("CS532", f"{_what(qual, child)} is a container that is called")
         body, out = self.convert(child, qual, x)
@@ -948,7 +948,17 @@ class Converter:
         def where(node):
             if node.op == "call_module":
                 return _what(f"{qual}.{node.target}".lstrip("."), module.get_submodule(node.target))
-            return f"{node.format_node()} in {_what(qual, module)}"
+            def show(a):
+                if isinstance(a, fx.Node):
+                    return a.name
+                if isinstance(a, (list, tuple)):
+                    return "[" + ", ".join(map(show, a)) + "]"
+                return repr(a)
+            target = node.target if isinstance(node.target, str) else getattr(
+                node.target, "__qualname__", str(node.target))
+            call = ", ".join([*map(show, node.args),
+                              *(f"{k}={show(v)}" for k, v in node.kwargs.items())])
+            return f"{node.name} = {target}({call}) in {_what(qual, module)}"
 
         live, todo = set(), [n for n in graph.nodes if n.op == "output"]
         while todo:  # what the output depends on: a value nothing reads is no layer
@@ -1003,7 +1013,7 @@ class Converter:
                 if node in calls:
                     emit(node, calls[node], inputs[:1])
                     continue
-                raise _error("CS533", f"unsupported module {where(node)}", _MODULES_HINT)
+                raise _error("CS533", f"{where(node)} has no cnnshape layer", _MODULES_HINT)
             name = node.target if node.op == "call_method" else getattr(
                 node.target, "__name__", str(node.target))
             fn = node.target if node.op == "call_function" else None
