@@ -456,10 +456,6 @@ def _permutation(dims, x):
     return [layer("permute", tuple(d - 1 for d in dims[1:]))]
 
 
-_ACTIVATIONS = {"relu": "relu", "relu_": "relu", "relu6": "relu6", "gelu": "gelu",
-                "silu": "silu", "sigmoid": "sigmoid", "tanh": "tanh", "hardswish": "hardswish",
-                "hardsigmoid": "hardsigmoid", "mish": "mish", "softplus": "softplus",
-                "selu": "selu", "elu": "elu", "leaky_relu": "leaky_relu", "sigmoid_": "sigmoid"}
 _ALIASES = {"contiguous", "clone", "detach", "float", "type_as", "to"}
 
 
@@ -476,96 +472,164 @@ def _bind(fn, args, kwargs):
         return None
 
 
+class Call:
+    """One function or method call on a tensor ``x`` giving ``out``: its arguments by
+    position or name (``arg(1, "kernel_size")``), Refs standing for the tensors."""
+
+    def __init__(self, name, fn, args, kwargs, x, out):
+        self.name, self.args, self.x, self.out = name, args, x, out
+        self.n = len(x.shape) - 2  # spatial axes
+        self.kwargs = kwargs
+        self.named = _bind(fn, args, kwargs) if fn is not None else None
+
+    def arg(self, i, key, default=None):
+        if self.named is not None:
+            return self.named.get(key, default)
+        return self.args[i] if len(self.args) > i else self.kwargs.get(key, default)
+
+
+#: a function's or tensor method's name -> (Call) -> entries, or None when this call of
+#: it is no layer cnnshape has (a mean over other axes)
+FUNCTIONS = {}
+
+
+def _handles(*names):
+    def register(fn):
+        for name in names:
+            FUNCTIONS[name] = fn
+        return fn
+    return register
+
+
+@_handles("relu", "relu_", "relu6", "gelu", "silu", "sigmoid", "sigmoid_", "tanh",
+          "hardswish", "hardsigmoid", "mish", "softplus", "selu", "elu", "leaky_relu")
+def _activation(c):
+    kind = c.name.rstrip("_")
+    if kind == "leaky_relu" and c.arg(1, "negative_slope", 0.01) != 0.01:
+        return [layer(kind, negative_slope=c.arg(1, "negative_slope"))]
+    if kind == "elu" and c.arg(1, "alpha", 1.0) != 1.0:
+        return [layer(kind, alpha=c.arg(1, "alpha"))]
+    return [layer(kind)]
+
+
+@_handles("softmax", "log_softmax")
+def _softmax_call(c):
+    return [layer(c.name, dim=_axis(c.arg(1, "dim"), c.x))]
+
+
+@_handles("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout")
+def _dropout_call(c):
+    return [layer(c.name if c.name != "alpha_dropout" else "dropout", c.arg(1, "p", 0.5))]
+
+
+@_handles(*(f"adaptive_{k}_pool{n}d" for k in ("avg", "max") for n in (1, 2, 3)))
+def _adaptive_call(c):
+    size = tuple(c.out.shape[2:])
+    kind = "adaptive_avgpool" if "avg" in c.name else "adaptive_maxpool"
+    return [layer(f"{kind}{c.n}d", size[0] if len(set(size)) == 1 else size)]
+
+
+@_handles(*(f"{k}_pool{n}d" for k in ("avg", "max") for n in (1, 2, 3)))
+def _pool_call(c):
+    # F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode);
+    # F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+    n, kind = c.n, "maxpool" if c.name.startswith("max") else "avgpool"
+    k = _t(c.arg(1, "kernel_size"), n)
+    s = _t(c.arg(2, "stride") or k, n)
+    p = _t(c.arg(3, "padding", 0), n)
+    fields = {"stride": s if s != k else None, "padding": p if set(p) != {0} else None}
+    if kind == "maxpool":
+        d = _t(c.arg(4, "dilation", 1), n)
+        fields["dilation"] = d if set(d) != {1} else None
+    fields["ceil_mode"] = True if c.arg(5 if kind == "maxpool" else 4, "ceil_mode", False) \
+        else None
+    if kind == "avgpool" and not c.arg(5, "count_include_pad", True):
+        fields["count_include_pad"] = False
+    return [layer(f"{kind}{n}d", k, **fields)]
+
+
+@_handles("interpolate", "upsample")
+def _interpolate(c):
+    size, sf, mode = c.arg(1, "size"), c.arg(2, "scale_factor"), c.arg(3, "mode", "nearest")
+    mode = mode if mode != "nearest" else None
+    if size is not None:
+        size = _t(size, c.n)
+        return [layer("upsample", size=size[0] if len(set(size)) == 1 else size, mode=mode)]
+    sf = _t(sf, c.n)
+    sf = sf[0] if len(set(sf)) == 1 else sf
+    if isinstance(sf, float) and sf.is_integer():
+        sf = int(sf)
+    return [layer("upsample", sf, mode=mode)]
+
+
+@_handles("pad")
+def _pad_call(c):
+    if c.arg(2, "mode", "constant") != "constant":
+        # reflect, replicate, circular: as many pixels as zeros, so the same shape, as a
+        # convolution's padding_mode
+        return _pad(c.arg(1, "pad"), c.n, f"F.pad(mode={c.arg(2, 'mode')!r})")
+    return _pad(c.arg(1, "pad"), c.n, "F.pad", c.arg(3, "value", 0) or 0)
+
+
+@_handles("channel_shuffle", "native_channel_shuffle")
+def _channel_shuffle_call(c):
+    return [layer("channel_shuffle", c.arg(1, "groups"))]
+
+
+@_handles("pixel_shuffle")
+def _pixel_shuffle_call(c):
+    return [layer("pixel_shuffle", upscale_factor=c.arg(1, "upscale_factor"))]
+
+
+@_handles("pixel_unshuffle")
+def _pixel_unshuffle_call(c):
+    return [layer("pixel_unshuffle", downscale_factor=c.arg(1, "downscale_factor"))]
+
+
+@_handles("flatten")
+def _flatten_call(c):
+    start, end = c.arg(1, "start_dim", 0), c.arg(2, "end_dim", -1)
+    if start == 1 and end in (-1, len(c.x.shape) - 1):
+        return [layer("flatten")]
+    return _reshape(c.x, c.out, c.name)
+
+
+@_handles("view", "reshape")
+def _reshape_call(c):
+    return _reshape(c.x, c.out, c.name)
+
+
+@_handles("permute")
+def _permute_call(c):
+    a = c.args
+    return _permutation(list(a[1]) if isinstance(a[1], (tuple, list)) else list(a[1:]), c.x)
+
+
+@_handles("transpose", "swapaxes")
+def _transpose_call(c):
+    rank = len(c.x.shape)
+    a, b = c.arg(1, "dim0") % rank, c.arg(2, "dim1") % rank
+    dims = list(range(rank))
+    dims[a], dims[b] = dims[b], dims[a]
+    return _permutation(dims, c.x)
+
+
+@_handles("mean", "amax")
+def _global_pool(c):
+    dims = sorted(d % len(c.x.shape) for d in _t(c.arg(1, "dim"), 1))
+    if dims != list(range(2, len(c.x.shape))):
+        return None  # a mean over other axes than all the spatial ones
+    entries = [layer("global_avgpool" if c.name == "mean" else "global_maxpool")]
+    if not c.arg(2, "keepdim", False):
+        entries.append(layer("flatten"))
+    return entries
+
+
 def _function(name, fn, args, kwargs, x, out):
     """Entries for ``name`` (a function's or method's name) called on tensor ``x``, or
     None when it is no layer cnnshape has.  Tensors in args are Refs."""
-    n = len(x.shape) - 2
-    named = _bind(fn, args, kwargs) if fn is not None else None
-    arg = (lambda i, key, default=None: named.get(key, default) if named is not None
-           else (args[i] if len(args) > i else kwargs.get(key, default)))
-    if name in _ACTIVATIONS:
-        kind = _ACTIVATIONS[name]
-        if kind == "leaky_relu" and arg(1, "negative_slope", 0.01) != 0.01:
-            return [layer(kind, negative_slope=arg(1, "negative_slope"))]
-        if kind == "elu" and arg(1, "alpha", 1.0) != 1.0:
-            return [layer(kind, alpha=arg(1, "alpha"))]
-        return [layer(kind)]
-    if name in ("softmax", "log_softmax"):
-        return [layer(name, dim=_axis(arg(1, "dim"), x))]
-    if name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"):
-        kind = name if name != "alpha_dropout" else "dropout"
-        return [layer(kind, arg(1, "p", 0.5))]
-    if name in ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-                "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d"):
-        size = tuple(out.shape[2:])
-        kind = "adaptive_avgpool" if "avg" in name else "adaptive_maxpool"
-        return [layer(f"{kind}{n}d", size[0] if len(set(size)) == 1 else size)]
-    if name in ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
-                "avg_pool3d"):
-        kind = "maxpool" if name.startswith("max") else "avgpool"
-        k = _t(arg(1, "kernel_size"), n)
-        s = arg(2, "stride") or k
-        s = _t(s, n)
-        fields = {"stride": s if s != k else None}
-        p = _t(arg(3, "padding", 0), n)
-        fields["padding"] = p if set(p) != {0} else None
-        if kind == "maxpool":
-            d = _t(arg(4, "dilation", 1), n)
-            fields["dilation"] = d if set(d) != {1} else None
-        fields["ceil_mode"] = True if arg(5 if kind == "maxpool" else 4, "ceil_mode", False) \
-            else None
-        if kind == "avgpool" and not arg(5, "count_include_pad", True):
-            fields["count_include_pad"] = False
-        return [layer(f"{kind}{n}d", k, **fields)]
-    if name in ("interpolate", "upsample"):
-        size, sf = arg(1, "size"), arg(2, "scale_factor")
-        mode = arg(3, "mode", "nearest")
-        if size is not None:
-            size = _t(size, n)
-            return [layer("upsample", size=size[0] if len(set(size)) == 1 else size,
-                          mode=mode if mode != "nearest" else None)]
-        sf = _t(sf, n)
-        sf = sf[0] if len(set(sf)) == 1 else sf
-        if isinstance(sf, float) and sf.is_integer():
-            sf = int(sf)
-        return [layer("upsample", sf, mode=mode if mode != "nearest" else None)]
-    if name == "pad":
-        if arg(2, "mode", "constant") != "constant":
-            return _pad(arg(1, "pad"), n, f"F.pad(mode={arg(2, 'mode')!r})")
-        return _pad(arg(1, "pad"), n, "F.pad", arg(3, "value", 0) or 0)
-    if name in ("channel_shuffle", "native_channel_shuffle"):
-        return [layer("channel_shuffle", arg(1, "groups"))]
-    if name == "pixel_shuffle":
-        return [layer("pixel_shuffle", upscale_factor=arg(1, "upscale_factor"))]
-    if name == "pixel_unshuffle":
-        return [layer("pixel_unshuffle", downscale_factor=arg(1, "downscale_factor"))]
-    if name == "flatten":
-        start, end = arg(1, "start_dim", 0), arg(2, "end_dim", -1)
-        if start == 1 and end in (-1, len(x.shape) - 1):
-            return [layer("flatten")]
-        return _reshape(x, out, name)
-    if name in ("view", "reshape"):
-        return _reshape(x, out, name)
-    if name == "permute":
-        dims = list(args[1:]) if not isinstance(args[1], (tuple, list)) else list(args[1])
-        return _permutation(dims, x)
-    if name in ("transpose", "swapaxes"):
-        rank = len(x.shape)
-        a, b = arg(1, "dim0") % rank, arg(2, "dim1") % rank
-        dims = list(range(rank))
-        dims[a], dims[b] = dims[b], dims[a]
-        return _permutation(dims, x)
-    if name in ("mean", "amax"):
-        dims = arg(1, "dim")
-        dims = sorted(d % len(x.shape) for d in _t(dims, 1))
-        if dims != list(range(2, len(x.shape))):
-            return None
-        kind = "global_avgpool" if name == "mean" else "global_maxpool"
-        entries = [layer(kind)]
-        if not arg(2, "keepdim", False):
-            entries.append(layer("flatten"))
-        return entries
-    return None
+    convert = FUNCTIONS.get(name)
+    return convert(Call(name, fn, args, kwargs, x, out)) if convert else None
 
 
 # ---------------------------------------------------------------------------------------
