@@ -370,3 +370,33 @@ def test_a_layer_subclass_is_its_class_only_without_its_own_forward():
 def test_from_torch_refuses_a_shape_that_is_none(shape):
     with pytest.raises(SpecError, match="input_shape is the sample's shape"):
         cnnshape.from_torch(nn.Conv2d(3, 4, 3), shape)
+
+
+# torchvision CNNs outside the zoo: its own GoogLeNet (BasicConv2d's F.relu, an Inception
+# block's torch.cat), the small variants; truth is torch running them here
+BEYOND = [("googlenet", "googlenet", {"aux_logits": False, "init_weights": False}),
+          ("mobilenetv3", "mobilenet_v3_small", {}), ("regnet", "regnet_x_400mf", {}),
+          ("shufflenetv2", "shufflenet_v2_x0_5", {}), ("squeezenet", "squeezenet1_0", {})]
+
+
+@pytest.mark.parametrize("module,builder,kwargs", BEYOND, ids=[b[1] for b in BEYOND])
+def test_torchvision_cnns_beyond_the_zoo(module, builder, kwargs):
+    net = getattr(torchvision_zoo.load(module), builder)(weights=None, **kwargs).eval()
+    result = cnnshape.from_torch(net, (3, 224, 224))
+    with torch.no_grad(), torch.utils.flop_counter.FlopCounterMode(display=False) as counter:
+        y = net(torch.zeros(1, 3, 224, 224))
+    assert result.output_shape == tuple(y.shape[1:])
+    assert result.totals.params == sum(p.numel() for p in net.parameters())
+    assert result.totals.non_trainable_params == non_trainable(net)
+    assert result.totals.macs == counter.get_total_flops() // 2
+
+
+def test_a_transformer_is_refused_naming_its_attention():
+    with torch.device("meta"):
+        vit = torchvision_zoo.load("vision_transformer").vit_b_16(weights=None)
+    with pytest.raises(SpecError) as e:
+        cnnshape.from_torch(vit, (3, 224, 224))
+    (d,) = e.value.diagnostics
+    assert d.code == "CS533"
+    assert d.message == ("module 'encoder.layers.encoder_layer_0.self_attention' "
+                         "(torch.nn.modules.activation.MultiheadAttention) has no cnnshape layer")
