@@ -21,7 +21,8 @@ import torch_zoo  # noqa: E402
 import torchvision_zoo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-ZOO = {**{n: torch_zoo for n in torch_zoo.INPUTS}, **{n: torchvision_zoo for n in torchvision_zoo.NETS}}
+ZOO = {**{n: torch_zoo for n in torch_zoo.INPUTS},
+       **{n: torchvision_zoo for n in torchvision_zoo.NETS}}
 
 
 def shape_of(name):
@@ -47,7 +48,8 @@ def test_every_zoo_reference_reads_as_torch_counts_it(name):
     result = cnnshape.from_torch(model, shape_of(name))
     theirs = zoo.records(name)
     assert result.output_shape == tuple(theirs[-1]["output_shape"])
-    assert result.totals.params == zoo.total_params(name) == sum(p.numel() for p in model.parameters())
+    assert result.totals.params == zoo.total_params(name) == \
+        sum(p.numel() for p in model.parameters())
     assert result.totals.non_trainable_params == non_trainable(model)
     assert result.totals.macs == zoo.total_macs(name)
     # per layer, where the names line up: a module's call is named as torch names the
@@ -343,7 +345,8 @@ def test_a_layer_called_twice_is_refused():
     with pytest.raises(SpecError) as e:
         cnnshape.from_torch(Fn(lambda self, x: self.mods[0](self.mods[0](x)), conv), (3, 8, 8))
     (d,) = e.value.diagnostics
-    assert d.code == "CS536" and "module 'mods.0' (torch.nn.modules.conv.Conv2d) is called again" in d.message
+    assert d.code == "CS536"
+    assert "module 'mods.0' (torch.nn.modules.conv.Conv2d) is called again" in d.message
 
 
 class OwnForward(nn.Conv2d):

@@ -105,7 +105,9 @@ class Instance:
 
 
 _SHORT = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d", "groups": "g"}
-_HINT = {"p": "p", "init_values": "scale", "scale_factor": "scale", "out_channels": "channels", "out_features": "features", "kernel_size": "k",
+#: a field -> the name of a block param it becomes
+_HINT = {"p": "p", "init_values": "scale", "scale_factor": "scale", "out_channels": "channels",
+         "out_features": "features", "kernel_size": "k",
          "stride": "stride", "padding": "padding", "dilation": "dilation", "groups": "groups",
          "output_size": "size", "in_features": "in_features", "normalized_shape": "size",
          "shape": "shape", "order": "order", "dim": "dim", "chunks": "chunks",
@@ -227,7 +229,8 @@ def _norm(kind):
         if m.eps != 1e-5:
             fields["eps"] = m.eps
         if kind.startswith("instancenorm"):
-            fields.update(affine=m.affine or None, track_running_stats=m.track_running_stats or None)
+            fields.update(affine=m.affine or None,
+                          track_running_stats=m.track_running_stats or None)
         else:
             fields.update(affine=None if m.affine else False,
                           track_running_stats=None if m.track_running_stats else False)
@@ -645,6 +648,7 @@ class Ref:
 
 
 def _names(qual):
+    """A spec name for a torch name: ``layer1.0`` -> ``layer1_0``, ``0`` -> ``_0``."""
     name = re.sub(r"\W", "_", qual) or "x"
     return f"_{name}" if name[0].isdigit() else name
 
@@ -658,13 +662,17 @@ def _name_all(entries, name):
 
 
 class Converter:
-    def __init__(self, torch):
+    """One module's conversion: the fake tensor mode every run uses, the block instances
+    met on the way (made into blocks at the end), the layers with weights called."""
+
+    def __init__(self, torch, root):
         self.torch = torch
         import torch.fx  # noqa: F401
         from torch._subclasses.fake_tensor import FakeTensorMode
         self.fake = FakeTensorMode(allow_non_fake_inputs=True)
         self.instances = []
         self.called = {}  # id of a layer with weights -> where it was called
+        self.wrapped = self.leaf_functions(root)
 
     # -- what becomes a block -----------------------------------------------------------
 
@@ -1297,14 +1305,13 @@ def to_tree(module, input_shape, name=None) -> dict:
         raise _error("CS535", f"input_shape is the sample's shape without the batch, 1 to "
                      f"4 positive integers (channels first), got {input_shape!r}")
     device = next((t.device for t in [*module.parameters(), *module.buffers()]), None)
-    conv = Converter(torch)
+    conv = Converter(torch, module)
     training = module.training
     module.eval()  # eval mode: dropout and batchnorm as at inference; no aux outputs
     try:
         with conv.fake:
             # batch 2: a reshape that mixes the batch in shows as one
             x = torch.empty((2, *shape), device=device)
-        conv.wrapped = conv.leaf_functions(module)
         body, _ = conv.call(module, "", x)
     finally:
         module.train(training)
