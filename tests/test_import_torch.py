@@ -403,3 +403,10 @@ def test_a_transformer_is_refused_naming_its_attention():
     assert d.code == "CS533"
     assert d.message == ("module 'encoder.layers.encoder_layer_0.self_attention' "
                          "(torch.nn.modules.activation.MultiheadAttention) has no cnnshape layer")
+
+
+def test_from_torch_leaves_each_module_in_its_mode():
+    net = torch_factory.tiny().train()
+    net.units[1].bn1.eval()  # a frozen batch norm
+    cnnshape.from_torch(net, (3, 32, 32))
+    assert net.training and net.units[0].bn1.training and not net.units[1].bn1.training

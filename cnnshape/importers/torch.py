@@ -1306,7 +1306,7 @@ def to_tree(module, input_shape, name=None) -> dict:
                      f"4 positive integers (channels first), got {input_shape!r}")
     device = next((t.device for t in [*module.parameters(), *module.buffers()]), None)
     conv = Converter(torch, module)
-    training = module.training
+    modes = [(m, m.training) for m in module.modules()]
     module.eval()  # eval mode: dropout and batchnorm as at inference; no aux outputs
     try:
         with conv.fake:
@@ -1314,7 +1314,8 @@ def to_tree(module, input_shape, name=None) -> dict:
             x = torch.empty((2, *shape), device=device)
         body, _ = conv.call(module, "", x)
     finally:
-        module.train(training)
+        for m, mode in modes:  # each as it was: a frozen batch norm stays in eval
+            m.training = mode
     taken = {"input", "previous"}
     from ..layers import all_kinds
     taken |= set(all_kinds())
