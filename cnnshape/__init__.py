@@ -4,7 +4,7 @@ Kept small and lazy: importing cnnshape loads neither rich nor yaml, and
 names load on first use so the CLI starts about as fast as click itself.
 """
 __version__ = "0.1.0"
-__all__ = ["Diagnostic", "SpecError", "analyze", "__version__"]
+__all__ = ["Diagnostic", "SpecError", "analyze", "from_torch", "__version__"]
 
 
 def analyze(spec, input_shape=None):
@@ -13,6 +13,16 @@ def analyze(spec, input_shape=None):
     ``cnnshape model --format json``.  Problems raise SpecError with diagnostics."""
     from .api import analyze as _analyze
     return _analyze(spec, input_shape)
+
+
+def from_torch(module, input_shape):
+    """``analyze`` for a ``torch.nn.Module``: its layers read with ``torch.fx`` from the
+    module's attributes, on inputs of ``input_shape`` (channels first, no batch).  Nothing
+    runs on data and no weights are needed: a module built on the ``meta`` device works.
+    Needs torch (``pip install 'cnnshape[torch]'``); raises SpecError naming a module or
+    function cnnshape cannot read."""
+    from .importers.torch import to_tree
+    return analyze(to_tree(module, input_shape))
 
 
 def __getattr__(name):

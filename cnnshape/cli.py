@@ -712,7 +712,18 @@ def import_(source, factory, output, input_shape, scale):
                 "an .onnx file; a cnnshape spec needs no import", param_hint="SOURCE")
     _not_an_input(output, [what] if kind != "torch" else [])
     options = {"input_shape": input_shape, **_scale(scale)}
-    tree = read(kind, what, **options)
+    if kind == "torch" and input_shape is None:
+        raise click.UsageError("import torch needs --input, the module's input shape "
+                               "(CxHxW)")
+    try:
+        tree = read(kind, what, **options)
+    except Exception as e:
+        from .diagnostics import SpecError
+        factory_error = "CS535"  # a factory that is not one: as click reports its usage
+        if isinstance(e, SpecError) and {d.code for d in e.diagnostics} == {factory_error}:
+            raise click.BadParameter("; ".join(d.message for d in e.diagnostics),
+                                     param_hint="FACTORY") from None
+        raise
     from .api import paused_gc
     from .graph import propagate
     from .spec import load_spec
