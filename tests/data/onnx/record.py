@@ -18,8 +18,11 @@ What it writes:
   ceil-mode pool then flatten and a linear layer, which onnxruntime refuses at load.
 - record.json: per file, onnxruntime's output shape of every node's outputs (the graph
   run on zeros with every value made an output; only shapes are kept), onnx shape
-  inference's shapes, the element count of the initializers the nodes use, and
-  onnxruntime's load error where it refuses the file.
+  inference's shapes, the element count of the initializers the nodes use (each once:
+  ``initializer_params``; and the weights counted at every node that reads them:
+  ``weight_params_per_use``, which a spec gives, since it has no shared weights: the
+  exporters merge equal initializers, and an untrained net's BatchNorms are all equal),
+  and onnxruntime's load error where it refuses the file.
 """
 import contextlib
 import io
@@ -38,6 +41,12 @@ import onnx  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 F = TensorProto.FLOAT
+FLOATS = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
+# the inputs that are a node's weights; Add and Mul's only when a float tensor of more
+# than one value (a bias, a layer scale), not a scalar of an activation written out
+WEIGHTS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "Gemm": (1, 2), "MatMul": (1,),
+           "BatchNormalization": (1, 2, 3, 4), "LayerNormalization": (1, 2), "PRelu": (1,),
+           "Add": (0, 1), "Mul": (0, 1)}
 
 
 # --- the zoo, by torch ----------------------------------------------------------------------
@@ -88,11 +97,18 @@ def strip(model):
 
 
 def graph_only(model, path):
-    """Save ``model`` with its weights in an external file, then delete that file."""
+    """Save ``model`` with its float weights in an external file, then delete that file.
+    Integer tensors (shapes, indices) stay in the graph: they are the graph's, not weights."""
+    from onnx.external_data_helper import set_external_data, write_external_data_tensors
     data = os.path.basename(path) + ".data"
     model = strip(model)
-    onnx.save_model(model, path, save_as_external_data=True,
-                    location=data, size_threshold=1024)
+    for t in model.graph.initializer:
+        if t.data_type in FLOATS and math.prod(t.dims) > 256:
+            if not t.HasField("raw_data"):
+                t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t), t.name))
+            set_external_data(t, data)
+    model = write_external_data_tensors(model, os.path.dirname(path))
+    onnx.save_model(model, path)
     os.remove(os.path.join(os.path.dirname(path), data))
 
 
@@ -279,6 +295,17 @@ def truth(model):
             if i in inits:
                 used.add(i)
     out["initializer_params"] = sum(math.prod(inits[u].dims) for u in used)
+    per_use = 0  # a tensor two nodes share (the exporters merge equal ones) counts twice
+    for n in model.graph.node:
+        for k in WEIGHTS.get(n.op_type, ()):
+            i = n.input[k] if k < len(n.input) else ""
+            while i in alias:
+                i = alias[i]
+            t = inits.get(i)
+            if t is not None and t.data_type in FLOATS and (
+                    n.op_type not in ("Add", "Mul") or math.prod(t.dims) > 1):
+                per_use += math.prod(t.dims)
+    out["weight_params_per_use"] = per_use
     m = onnx.ModelProto()
     m.CopyFrom(model)
     names = {o.name for o in m.graph.output}
@@ -343,7 +370,7 @@ def main(names, source=None):
             record["files"][rel] = truth(model)
         except Exception as e:  # a graph onnxruntime cannot run at all
             record["files"][rel] = {"ort_error": str(e)[:300], "ort": {}, "inferred": {},
-                                    "initializer_params": 0}
+                                    "initializer_params": 0, "weight_params_per_use": 0}
         if rel.startswith("zoo/"):
             graph_only(model, path)
         else:
