@@ -4,11 +4,12 @@ Ground truth for cnnshape's ONNX importer (issue 14).  Builds a few Keras models
 channels-last (NHWC, as Keras users write them) with seeded random weights (no downloads:
 ``weights=None``), exports each to ONNX, and writes beside this file:
 
-  NAME.onnx   the graph only: every initializer moved to external data (size_threshold=0,
+  NAME.onnx   the graph only: every initializer moved to external data (size_threshold=1024,
               location NAME.onnx.data) and the .data file then deleted, so the file is small.
-              Shapes/dims of initializers are kept; their values (even the small int64 shape
-              constants, Pad pads, Resize scales) are not: the JSON's
-              "small_initializers" keeps those of <= 64 elements.
+              Shapes/dims of initializers are kept; values of tensors under 1 KiB (the int64
+              shape constants, Pad pads, Resize scales, Clip bounds) stay in the file, as an
+              importer needs them; the JSON's "small_initializers" keeps those of <= 64
+              elements too.
   NAME.json   versions; Keras' per-layer output shapes and param counts (as model.summary()
               reports them, channels-last); the ONNX graph's inputs/outputs; onnxruntime's
               per-node output shapes (full-weight model run on zeros, every intermediate
@@ -340,7 +341,7 @@ def graph_only(m, name):
         if os.path.exists(p):
             os.remove(p)
     onnx.save_model(m, out, save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=data, size_threshold=0)
+                    location=data, size_threshold=1024)
     os.remove(os.path.join(HERE, data))
     return out
 
