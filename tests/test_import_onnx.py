@@ -5,6 +5,7 @@ initializers the nodes use; every zoo net exported by both torch exporters impor
 with the zoo spec's output shape and MACs.  CI has onnx but not onnxruntime: the
 recording stands in for it."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -210,3 +211,53 @@ def test_external_weights_are_not_needed_and_inline_weights_work():
     model = onnx.load(os.path.join(DATA, "ops", "gemm_flatten.onnx"))
     assert all(t.data_location != onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
     assert cnnshape.analyze(os.path.join(DATA, "ops", "gemm_flatten.onnx")).output_shape == (10,)
+
+
+# --- Keras/TF exports (tf2onnx), recorded by tests/data/onnx/keras/record.py -------------------
+
+KERAS = os.path.join(DATA, "keras")
+KERAS_READ = ["mobilenet_v2", "resnet50", "small_cnn_tfkeras"]
+
+
+def _not_weights(model):
+    """Float initializers a node reads as a bound or a scale (Clip, Resize), not a weight."""
+    inits = {t.name: t for t in model.graph.initializer if t.data_type == onnx.TensorProto.FLOAT}
+    names = {i for n in model.graph.node if n.op_type in ("Clip", "Resize")
+             for i in n.input[1:] if i in inits}
+    return sum(math.prod(inits[i].dims) for i in names)
+
+
+@pytest.mark.parametrize("name", KERAS_READ)
+def test_keras_exports_have_onnxruntimes_shapes_and_their_weights(name):
+    rel = os.path.join(KERAS, f"{name}.onnx")
+    truth = json.load(open(os.path.join(KERAS, f"{name}.json")))["onnx"]
+    model = onnx.load(rel, load_external_data=False)
+    reader = onnx_importer._Reader(onnx, model, rel, None)
+    result = cnnshape.analyze(reader.tree())
+    rows = {layer.name: layer for layer in result.layers}
+    checked = 0
+    for tensor, shape in truth["ort_output_shapes"].items():
+        ref = reader.ref.get(tensor)
+        if ref is None or shape is None:
+            continue
+        name_, _, part = ref.partition(".")
+        ours = result.input_shape if name_ == "input" else (
+            rows[name_].output_shapes[int(part)] if part else rows[name_].output_shape)
+        assert list(ours) == shape[1:], tensor
+        checked += 1
+    assert checked > 10
+    assert result.output_shape == tuple(truth["ort_output_shapes"][model.graph.output[0].name][1:])
+    assert result.totals.total_params == (truth["initializer_float_elements_used"]
+                                          - _not_weights(model))
+
+
+@pytest.mark.parametrize("name,code,where", [
+    ("conv1d", "CS524", "conv1d_1/c1_1/BiasAdd"),        # a bias added after a Squeeze
+    ("small_cnn", "CS523", "small_cnn_1/upsample_1/Repeat/Tile"),  # UpSampling2D as Tile
+    ("dynamic_hw", "CS522", "image"),                     # symbolic H and W
+])
+def test_keras_exports_cnnshape_does_not_read_yet_are_clear_errors(name, code, where):
+    r = run("model", os.path.join(KERAS, f"{name}.onnx"))
+    assert r.exit_code == 1
+    assert f"[{code}]" in r.output and where in r.output
+    assert "Traceback" not in r.output

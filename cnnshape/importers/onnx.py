@@ -20,11 +20,6 @@ import re
 
 from ..diagnostics import Diagnostic, SpecError
 
-SUPPORTED = sorted("""Conv ConvTranspose MaxPool AveragePool GlobalAveragePool GlobalMaxPool
-ReduceMean Gemm MatMul Flatten Reshape BatchNormalization LayerNormalization Relu Clip
-Sigmoid HardSigmoid HardSwish Tanh LeakyRelu Elu Selu Gelu Erf Softplus Mish PRelu Add Mul
-Concat Split Slice Resize Upsample Pad Transpose Identity Dropout Softmax LogSoftmax LRN
-Constant Shape Gather Unsqueeze Squeeze Cast Sub Div""".split())
 
 _ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "HardSigmoid": "hardsigmoid",
                 "HardSwish": "hardswish", "Tanh": "tanh", "Selu": "selu", "Gelu": "gelu",
@@ -119,8 +114,8 @@ class _Reader:
             raise _Fault("CS522", f"input {x.name!r} has a symbolic size {sample} "
                          "(without the batch); cnnshape needs numbers",
                          "give the sample's size with --input, e.g. --input "
-                         + "x".join(str(d) if isinstance(d, int) and d > 0 else
-                                    ("3" if i == 0 else "224") for i, d in enumerate(sample)))
+                         + "x".join(str(d) if isinstance(d, int) and d > 0 else "224"
+                                    for d in sample))
         return x.name, sample
 
     def _infer(self):
@@ -164,18 +159,22 @@ class _Reader:
         self.ref[self.input_name] = "input"
         for node in self.graph.node:
             self.node = node
-            if node.op_type not in SUPPORTED and node.op_type not in _HANDLERS:
-                raise _Fault("CS523", f"node {node.name!r}: op {node.op_type!r} is not "
-                             "covered", "cnnshape reads " + ", ".join(SUPPORTED))
             if all(i == "" or i in self.values for i in node.input) and node.op_type in _FOLD:
                 self._fold(node)
                 continue
+            if node.op_type not in _HANDLERS:
+                what = ("is covered on constants only" if node.op_type in _FOLD
+                        else "is not covered")
+                raise _Fault("CS523", f"node {node.name!r}: op {node.op_type!r} {what}",
+                             "cnnshape reads " + ", ".join(SUPPORTED))
             _HANDLERS[node.op_type](self, node)
         out = self.graph.output[0].name
         if self.ref.get(out) is None:
             raise _Fault("CS524", f"the graph output {out!r} is not computed from the input")
         if not self.layers or self.layers[-1]["name"] != self.ref[out]:
             self.add_row(out + "_out", "identity", [out], {})  # the spec's output is its last row
+        for row in self.layers:
+            row.pop("_mul", None)
         params = sum(math.prod(self.weights[w]) for w in self.used)
         name = self.graph.name or "onnx"
         tree = {"name": _clean(name),
@@ -320,6 +319,18 @@ class _Reader:
             r = np.squeeze(v[0], axis=tuple(axes) if axes is not None else None)
         elif op == "Concat":
             r = np.concatenate([np.atleast_1d(x) for x in v], axis=a.get("axis", 0))
+        elif op in ("Max", "Min"):
+            r = (np.maximum if op == "Max" else np.minimum).reduce(np.broadcast_arrays(*v))
+        elif op == "Neg":
+            r = -v[0]
+        elif op == "Split":  # of a shape: TF's 'same' padding worked out at run time
+            axis = a.get("axis", 0)
+            sizes = a.get("split") or (list(v[1]) if len(v) > 1 and v[1] is not None else None)
+            n = len(node.output)
+            sizes = sizes or [-(-v[0].shape[axis] // n)] * n
+            for out, part in zip(node.output, np.split(v[0], np.cumsum(sizes)[:-1], axis)):
+                self.values[out] = part
+            return
         elif op in ("Add", "Sub", "Mul", "Div"):
             f = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply}.get(op)
             r = f(v[0], v[1]) if f else (v[0] // v[1] if v[0].dtype.kind in "iu"
@@ -368,7 +379,7 @@ def attrs(node):
 # --- one function per op -----------------------------------------------------------------
 
 _FOLD = {"Constant", "Identity", "Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Add",
-         "Sub", "Mul", "Div", "Slice", "Reshape"}
+         "Sub", "Mul", "Div", "Slice", "Reshape", "Max", "Min", "Neg", "Split"}
 _HANDLERS = {}
 
 
@@ -638,6 +649,10 @@ def _dropout(r, node):
     r.row(node, "dropout", {"p": float(0.5 if p is None else p)})
 
 
+_BIASED = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"}
+
+
 def _is_act(r, name):
     return name in r.ref
 
@@ -667,9 +682,18 @@ def _arith(r, node):
     if size == 1 or (c in r.values and c not in r.weights):
         r.alias(node, x)  # a scalar: part of an activation written out (gelu's 0.5, 1, sqrt 2)
         return
-    if node.op_type == "Add" and x in r.node_of and r.node_of[x]["type"] == "linear" \
-            and r.node_of[x]["bias"] is False and r.ref[x] == r.node_of[x]["name"]:
-        r.node_of[x]["bias"] = True  # MatMul + Add: a linear layer with its bias
+    prev = r.node_of.get(x) if r.ref.get(x) == getattr(r.node_of.get(x), "get", dict().get)(
+        "name") else None
+    if node.op_type == "Add" and prev and prev["type"] in _BIASED and prev["bias"] is False:
+        prev["bias"] = True  # MatMul (or a Conv) + Add: the layer with its bias
+        r.use(c)
+        r.alias(node, x)
+        return
+    if node.op_type == "Add" and prev and prev["type"] == "layer_scale" and prev.get("_mul"):
+        # Keras's BatchNorm at inference: x * scale + shift, per channel
+        for key in ("init_values", "dim", "_mul"):
+            prev.pop(key, None)
+        prev.update({"type": "batchnorm", "track_running_stats": False})
         r.use(c)
         r.alias(node, x)
         return
@@ -677,7 +701,7 @@ def _arith(r, node):
         dims = r.weights[c]
         r.use(c)
         r.row(node, "layer_scale", {"init_values": 1.0,
-                                    "dim": 0 if len(dims) > 1 else -1},
+                                    "dim": 0 if len(dims) > 1 else -1, "_mul": True},
               inputs=[x])
         return
     raise _Fault("CS524", f"node {node.name!r} ({node.op_type}) with a constant of "
@@ -833,5 +857,18 @@ def _not_on_activations(r, node):
     if node.op_type == "Cast":
         r.alias(node, node.input[0])
         return
+    if node.op_type in ("Squeeze", "Unsqueeze"):  # Keras: [N, C, 1, 1] -> [N, C]; conv1d
+        y = r.shape(node.output[0], node)
+        if y[0] not in (None, 1) and y[0] != (r.shape(node.input[0]) or (None,))[0]:
+            raise _Fault("CS524", f"node {node.name!r} ({node.op_type}): changes the batch")
+        if len(y) == 2:
+            r.row(node, "flatten")
+        else:
+            r.row(node, "reshape", {"shape": list(y[1:])})
+        return
     raise _Fault("CS523", f"node {node.name!r}: {node.op_type} of an activation is not covered",
                  "cnnshape folds it on constants only")
+
+
+#: the op types cnnshape reads (some only on constants, which it folds)
+SUPPORTED = sorted(set(_HANDLERS) | _FOLD)
