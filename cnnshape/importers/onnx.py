@@ -84,6 +84,7 @@ class _Reader:
         self.walias = {}       # an Identity's output -> the initializer it copies
         self.ref = {}          # tensor name -> the spec reference that computes it
         self.layers = []
+        self.rows = {}         # row name -> its dict
         self.names = set()
         self.node_of = {}      # tensor name -> the row's layer dict (to fold a bias into)
         self.gelu_of = {}      # gelu row name -> the reference it reads
@@ -175,9 +176,12 @@ class _Reader:
             self.add_row(out + "_out", "identity", [out], {})  # the spec's output is its last row
         for row in self.layers:
             row.pop("_mul", None)
+            row.pop("_squeeze", None)
         params = sum(math.prod(self.weights[w]) for w in self.used)
-        name = self.graph.name or "onnx"
-        tree = {"name": _clean(name),
+        import os
+        stem = os.path.basename(self.label)
+        stem = stem[:-5] if stem.lower().endswith(".onnx") else stem
+        tree = {"name": _clean(stem),  # the file's: exporters call every graph main_graph
                 "description": "imported from an ONNX file. Params are the initializers the "
                 "graph's nodes use: exporters fold BatchNorm into the convolutions, so they "
                 f"differ from the framework's own count ({params} here).",
@@ -249,6 +253,7 @@ class _Reader:
                                                       for i in inputs]}
         row.update(fields)
         self.layers.append(row)
+        self.rows[name] = row
         if out is not None:
             self.ref[out] = name
             self.node_of[out] = row
@@ -689,6 +694,13 @@ def _arith(r, node):
         r.use(c)
         r.alias(node, x)
         return
+    if node.op_type == "Add" and prev and prev.get("_squeeze"):
+        src = r.rows.get(prev["inputs"][0])  # Keras's Conv1D: Unsqueeze, Conv, Squeeze, Add
+        if src and src["type"] in _BIASED and src["bias"] is False:
+            src["bias"] = True
+            r.use(c)
+            r.alias(node, x)
+            return
     if node.op_type == "Add" and prev and prev["type"] == "layer_scale" and prev.get("_mul"):
         # Keras's BatchNorm at inference: x * scale + shift, per channel
         for key in ("init_values", "dim", "_mul"):
@@ -862,9 +874,9 @@ def _not_on_activations(r, node):
         if y[0] not in (None, 1) and y[0] != (r.shape(node.input[0]) or (None,))[0]:
             raise _Fault("CS524", f"node {node.name!r} ({node.op_type}): changes the batch")
         if len(y) == 2:
-            r.row(node, "flatten")
+            r.row(node, "flatten", {"_squeeze": True})
         else:
-            r.row(node, "reshape", {"shape": list(y[1:])})
+            r.row(node, "reshape", {"shape": list(y[1:]), "_squeeze": True})
         return
     raise _Fault("CS523", f"node {node.name!r}: {node.op_type} of an activation is not covered",
                  "cnnshape folds it on constants only")
