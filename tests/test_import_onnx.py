@@ -123,6 +123,14 @@ def test_a_ceil_mode_pool_onnxruntime_refuses_is_an_error_naming_it():
     assert "Traceback" not in r.output
 
 
+def test_the_same_pool_from_the_dynamo_exporter_loads_and_reads():
+    # torch's own 3x3 is in the file's value_info, so onnxruntime merges leniently
+    record = FILES["ops/ceil_dynamo.onnx"]
+    assert record["ort_error"] is None and record["ort"]["node_max_pool2d"] == [[1, 2, 3, 3]]
+    result = cnnshape.analyze(os.path.join(DATA, "ops", "ceil_dynamo.onnx"))
+    assert result.output_shape == (4,)
+
+
 def test_a_ceil_mode_pool_onnxruntime_runs_gives_the_runtimes_shape():
     # no later node checks the size, so onnxruntime loads it and drops the window
     assert FILES["ops/maxpool_ceil_drop.onnx"]["ort"]["y"] == [[1, 3, 3, 3]]

@@ -253,9 +253,11 @@ def ops_cases():
     return c
 
 
-def ceil_disagree():
+def ceil_disagree(dynamo=False):
     """A torch export of maxpool(2, 2, padding 1, ceil_mode) on 5x5 then flatten and
-    linear: torch and onnxruntime give 3x3, onnx shape inference 4x4."""
+    linear: torch and onnxruntime give 3x3, onnx shape inference 4x4.  The old exporter's
+    file is refused by onnxruntime; the dynamo exporter writes torch's 3x3 into the
+    file's value_info and a Reshape to [1, 18], and onnxruntime loads that one."""
     import torch
     m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 1), torch.nn.MaxPool2d(2, 2, padding=1,
                                                                          ceil_mode=True),
@@ -263,7 +265,12 @@ def ceil_disagree():
     path = os.path.join(tempfile.mkdtemp(), "ceil.onnx")
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(m, (torch.zeros(1, 1, 5, 5),), path, dynamo=False, opset_version=17)
+        if dynamo:
+            torch.onnx.export(m, (torch.zeros(1, 1, 5, 5),), path, dynamo=True,
+                              opset_version=18, external_data=False)
+        else:
+            torch.onnx.export(m, (torch.zeros(1, 1, 5, 5),), path, dynamo=False,
+                              opset_version=17)
     return onnx.load(path)
 
 
@@ -355,6 +362,7 @@ def main(names, source=None):
     if not names:
         models.update({f"ops/{k}.onnx": v for k, v in ops_cases().items()})
         models["ops/ceil_disagree.onnx"] = ceil_disagree()
+        models["ops/ceil_dynamo.onnx"] = strip(ceil_disagree(dynamo=True))
     with tempfile.TemporaryDirectory() as tmp:
         for name in names or zoo_names():
             print("exporting", name, file=sys.stderr)
