@@ -269,3 +269,42 @@ def test_keras_exports_cnnshape_does_not_read_yet_are_clear_errors(name, code, w
     assert r.exit_code == 1
     assert f"[{code}]" in r.output and where in r.output
     assert "Traceback" not in r.output
+
+
+def _save(tmp_path, nodes, output="y", inits=()):
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    y = helper.make_tensor_value_info(output, TensorProto.FLOAT, None)
+    g = helper.make_graph(nodes, "g", [x], [y], initializer=list(inits))
+    path = tmp_path / "bad.onnx"
+    onnx.save(helper.make_model(g), str(path))
+    return str(path)
+
+
+@pytest.mark.parametrize("case,message", [
+    ("missing_weight", "[CS524] node 'c' (Conv): input 1 must be an initializer"),
+    ("unknown_output", "[CS524] the graph output 'zzz' is not computed from the input"),
+    ("two_inputs", "[CS524] the graph has 2 inputs (x, x2); cnnshape reads one"),
+    ("clip", "[CS524] node 'c' (Clip): min -1.0, max 1.0"),
+])
+def test_graphs_cnnshape_cannot_express_are_errors_naming_the_node(tmp_path, case, message):
+    from onnx import TensorProto, helper
+    mk = helper.make_node
+    if case == "missing_weight":
+        path = _save(tmp_path, [mk("Conv", ["x", "nope"], ["y"], name="c")])
+    elif case == "unknown_output":
+        path = _save(tmp_path, [mk("Relu", ["x"], ["y"], name="r")], output="zzz")
+    elif case == "clip":
+        path = _save(tmp_path, [mk("Clip", ["x"], ["y"], name="c", min=-1.0, max=1.0)])
+        m = onnx.load(path)
+        m.opset_import[0].version = 6
+        onnx.save(m, path)
+    else:
+        path = _save(tmp_path, [mk("Add", ["x", "x2"], ["y"], name="a")])
+        m = onnx.load(path)
+        m.graph.input.append(helper.make_tensor_value_info("x2", TensorProto.FLOAT, [1, 3, 4, 4]))
+        onnx.save(m, path)
+    r = run("model", path)
+    assert r.exit_code == 1
+    assert message in r.output
+    assert "Traceback" not in r.output

@@ -52,10 +52,19 @@ def read(source, *, input_shape=None, **_options) -> dict:
     if not model.graph.node:
         raise _error(label, "CS521", "not an ONNX model file: the graph has no nodes",
                      "give a file saved by onnx.save or an exporter")
+    reader = None
     try:
-        return _Reader(onnx, model, label, input_shape).tree()
+        reader = _Reader(onnx, model, label, input_shape)
+        return reader.tree()
     except _Fault as f:
         raise _error(label, f.code, f.message, f.hint) from None
+    except SpecError:
+        raise
+    except Exception as e:  # a graph malformed in a way no check above foresaw
+        node = getattr(reader, "node", None)
+        where = f"node {node.name!r} ({node.op_type})" if node is not None else "the graph"
+        raise _error(label, "CS524", f"cannot read {where}: {e.__class__.__name__}: "
+                     f"{str(e)[:200]}", "check the file with onnx.checker") from None
 
 
 def _clean(name: str) -> str:
@@ -86,7 +95,6 @@ class _Reader:
         self.layers = []
         self.rows = {}         # row name -> its dict
         self.names = set()
-        self.node_of = {}      # tensor name -> the row's layer dict (to fold a bias into)
         self.gelu_of = {}      # gelu row name -> the reference it reads
         self.input_name, self.input = self._input(input_shape)
         self.shapes = self._infer()
@@ -158,6 +166,7 @@ class _Reader:
     # --- rows --------------------------------------------------------------------------
     def tree(self):
         self.ref[self.input_name] = "input"
+        self.node = None
         for node in self.graph.node:
             self.node = node
             if all(i == "" or i in self.values for i in node.input) and node.op_type in _FOLD:
@@ -230,7 +239,10 @@ class _Reader:
                      "in it (torch's exporter writes the pool as it is)")
 
     def name_for(self, node, suffix=""):
-        base = _clean(node.name or (node.output[0] if node.output else node.op_type)) + suffix
+        """The node's name as the spec takes it, unique; a str is taken as the name."""
+        given = node if isinstance(node, str) else (
+            node.name or (node.output[0] if node.output else node.op_type))
+        base = _clean(given) + suffix
         name, n = base, 1
         while name in self.names or name in ("input", "previous"):
             n += 1
@@ -247,8 +259,7 @@ class _Reader:
         return r
 
     def add_row(self, name_or_node, kind, inputs, fields, out=None, suffix=""):
-        name = (self.name_for(name_or_node, suffix) if not isinstance(name_or_node, str)
-                else self.name_for_str(name_or_node))
+        name = self.name_for(name_or_node, suffix)
         row = {"type": kind, "name": name, "inputs": [self.act(i) if i in self.ref else i
                                                       for i in inputs]}
         row.update(fields)
@@ -256,15 +267,7 @@ class _Reader:
         self.rows[name] = row
         if out is not None:
             self.ref[out] = name
-            self.node_of[out] = row
         return row
-
-    def name_for_str(self, s):
-        class N:
-            name = s
-            output = ()
-            op_type = ""
-        return self.name_for(N)
 
     def row(self, node, kind, fields=None, inputs=None):
         inputs = inputs if inputs is not None else [node.input[0]]
@@ -279,8 +282,6 @@ class _Reader:
 
     def alias(self, node, src):
         self.ref[node.output[0]] = self.act(src)
-        if src in self.node_of:
-            self.node_of[node.output[0]] = self.node_of[src]
 
     def weight(self, node, i):
         name = node.input[i] if len(node.input) > i else ""
@@ -681,14 +682,16 @@ def _arith(r, node):
             return
         raise _Fault("CS523", f"node {node.name!r}: {node.op_type} of two activations is not "
                      "covered", "cnnshape reads Add and Mul of two activations")
+    if len(acts) != 1:
+        raise _Fault("CS524", f"node {node.name!r} ({node.op_type}) computes on weights only, "
+                     "whose values the file does not hold")
     (x,), (c,) = acts, consts
     size = math.prod(r.weights[c]) if c in r.weights else (
         r.values[c].size if c in r.values else None)
     if size == 1 or (c in r.values and c not in r.weights):
         r.alias(node, x)  # a scalar: part of an activation written out (gelu's 0.5, 1, sqrt 2)
         return
-    prev = r.node_of.get(x) if r.ref.get(x) == getattr(r.node_of.get(x), "get", dict().get)(
-        "name") else None
+    prev = r.rows.get(r.ref[x])  # the row that computes x (None for a split's part)
     if node.op_type == "Add" and prev and prev["type"] in _BIASED and prev["bias"] is False:
         prev["bias"] = True  # MatMul (or a Conv) + Add: the layer with its bias
         r.use(c)
