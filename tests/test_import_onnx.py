@@ -225,7 +225,8 @@ def test_external_weights_are_not_needed_and_inline_weights_work():
 # --- Keras/TF exports (tf2onnx), recorded by tests/data/onnx/keras/record.py -------------------
 
 KERAS = os.path.join(DATA, "keras")
-KERAS_READ = ["conv1d", "mobilenet_v2", "resnet50", "small_cnn_tfkeras"]
+KERAS_READ = ["conv1d", "dynamic_hw", "mobilenet_v2", "resnet50", "small_cnn_tfkeras"]
+KERAS_INPUTS = {"dynamic_hw": (225, 225, 3)}  # symbolic H and W: recorded at 225x225
 
 
 def _not_weights(model):
@@ -241,7 +242,7 @@ def test_keras_exports_have_onnxruntimes_shapes_and_their_weights(name):
     rel = os.path.join(KERAS, f"{name}.onnx")
     truth = json.load(open(os.path.join(KERAS, f"{name}.json")))["onnx"]
     model = onnx.load(rel, load_external_data=False)
-    reader = onnx_importer._Reader(onnx, model, rel, None)
+    reader = onnx_importer._Reader(onnx, model, rel, KERAS_INPUTS.get(name))
     result = cnnshape.analyze(reader.tree())
     rows = {layer.name: layer for layer in result.layers}
     checked = 0
@@ -262,7 +263,7 @@ def test_keras_exports_have_onnxruntimes_shapes_and_their_weights(name):
 
 @pytest.mark.parametrize("name,code,where", [
     ("small_cnn", "CS523", "small_cnn_1/upsample_1/Repeat/Tile"),  # UpSampling2D as Tile
-    ("dynamic_hw", "CS522", "image"),                     # symbolic H and W
+    ("dynamic_hw", "CS522", "image"),                     # symbolic H and W, no --input
 ])
 def test_keras_exports_cnnshape_does_not_read_yet_are_clear_errors(name, code, where):
     r = run("model", os.path.join(KERAS, f"{name}.onnx"))

@@ -762,31 +762,40 @@ def _split(r, node):
 
 @op("Slice")
 def _slice_op(r, node):
+    """A split per axis cut, reading the part kept: cnnshape has no crop.  tf2onnx crops
+    a transposed convolution's output so ('same' padding) on both spatial axes at once:
+    those are two rows, the first named after the axis."""
     x = r.shape(node.input[0], node)
     starts, ends = r.const(node, 1), r.const(node, 2)
     axes = r.const(node, 3, list(range(len(starts))))
     steps = r.const(node, 4, [1] * len(starts))
-    if len(starts) != 1 or int(steps[0]) != 1:
-        raise _Fault("CS524", f"node {node.name!r} (Slice): cnnshape reads a slice of one "
-                     "axis with step 1")
-    axis = int(axes[0]) % len(x)
-    n = x[axis]
-    s, e = (int(v) for v in (starts[0], ends[0]))
-    s = max(0, min(n, s + n if s < 0 else s))
-    e = max(0, min(n, e + n if e < 0 else e))
-    if axis == 0 or e <= s:
-        raise _Fault("CS524", f"node {node.name!r} (Slice): an empty slice or one of the batch")
-    sizes, part = [e - s], 0
-    if s > 0:
-        sizes, part = [s] + sizes, 1
-    if e < n:
-        sizes.append(n - e)
-    if len(sizes) == 1:
+    cuts = []
+    for s, e, ax, st in zip(starts, ends, axes, steps):
+        axis = int(ax) % len(x)
+        n = x[axis]
+        s, e = (int(max(min(v, 2**62), -2**62)) for v in (s, e))
+        s = max(0, min(n, s + n if s < 0 else s))
+        e = max(0, min(n, e + n if e < 0 else e))
+        if int(st) != 1 or axis == 0 or e <= s:
+            raise _Fault("CS524", f"node {node.name!r} (Slice): a step other than 1, an empty "
+                         "slice or one of the batch", "cnnshape reads a crop of some axes")
+        sizes, part = [e - s], 0
+        if s > 0:
+            sizes, part = [s] + sizes, 1
+        if e < n:
+            sizes.append(n - e)
+        if len(sizes) > 1:
+            cuts.append((axis, sizes, part))
+    if not cuts:
         r.row(node, "identity")
         return
-    row = r.add_row(node, "split", [node.input[0]],
-                    {"split_size_or_sections": sizes, "dim": axis - 1})
-    r.ref[node.output[0]] = f"{row['name']}.{part}"
+    source = node.input[0]
+    for k, (axis, sizes, part) in enumerate(cuts):
+        row = r.add_row(node, "split", [source],
+                        {"split_size_or_sections": sizes, "dim": axis - 1},
+                        suffix="" if k == len(cuts) - 1 else f"_axis{axis}")
+        source = f"{row['name']}.{part}"
+    r.ref[node.output[0]] = source
 
 
 @op("Resize", "Upsample")
