@@ -309,3 +309,24 @@ def test_graphs_cnnshape_cannot_express_are_errors_naming_the_node(tmp_path, cas
     assert r.exit_code == 1
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+def test_the_recordings_cover_every_op_and_attribute_the_importer_reads():
+    seen, attributes = set(), set()
+    for rel in FILES:
+        model = onnx.load(os.path.join(DATA, rel), load_external_data=False)
+        for node in model.graph.node:
+            seen.add(node.op_type)
+            for a in node.attribute:
+                value = onnx.helper.get_attribute_value(a)
+                attributes.add((a.name, value.decode() if isinstance(value, bytes) else
+                                value if isinstance(value, int) else None))
+    ops = """Conv ConvTranspose MaxPool AveragePool GlobalAveragePool GlobalMaxPool ReduceMean
+    Gemm MatMul Flatten Reshape Shape Gather Unsqueeze Concat Constant BatchNormalization
+    LayerNormalization Relu Clip Sigmoid HardSigmoid HardSwish Tanh LeakyRelu Elu Selu Gelu
+    Erf Softplus Mish PRelu Add Mul Split Slice Resize Pad Transpose Identity Dropout
+    Softmax LRN""".split()
+    assert set(ops) <= seen, set(ops) - seen
+    assert {("auto_pad", "SAME_UPPER"), ("auto_pad", "SAME_LOWER"), ("auto_pad", "VALID"),
+            ("ceil_mode", 1), ("transB", 1), ("keepdims", 0), ("keepdims", 1),
+            ("num_outputs", 3)} <= attributes
