@@ -281,6 +281,18 @@ def _c2(ctx, r, c1):
     return c2, {"type": block, "c2": c2, "cc": 2 * c, "m": inner}
 
 
+def _c3k(ctx, c_, shortcut, g) -> str:
+    """Define C3k (a C3 of two 3x3 Bottlenecks, hidden width ``c_``); its block name."""
+    bname = bottleneck(ctx, c_, c_, shortcut, g, (3, 3), 1.0).split()[0]
+    name = "C3k" if bname == "Bottleneck" else "C3k_plain"
+    ctx.block(name, ["c2", "c_"], [
+        "Conv $c_ inputs=input name=cv2", "Conv $c_ inputs=input name=cv1",
+        f"{bname} $c_ $c_ name=m0", f"{bname} $c_ $c_ name=m1",
+        "concat inputs=previous,cv2", "Conv $c2 name=cv3"],
+        "C3k: a C3 of two 3x3 Bottlenecks")
+    return name
+
+
 @builder("C3k2")
 def _c3k2(ctx, r, c1):
     c2 = ctx.scaled(r.args[0])
@@ -294,13 +306,7 @@ def _c3k2(ctx, r, c1):
     c = int(c2 * e)
     if c3k:
         c_ = int(c * 0.5)
-        bname = bottleneck(ctx, c_, c_, shortcut, g, (3, 3), 1.0).split()[0]
-        name = "C3k" if bname == "Bottleneck" else "C3k_plain"
-        ctx.block(name, ["c2", "c_"], [
-            "Conv $c_ inputs=input name=cv2", "Conv $c_ inputs=input name=cv1",
-            f"{bname} $c_ $c_ name=m0", f"{bname} $c_ $c_ name=m1",
-            "concat inputs=previous,cv2", "Conv $c2 name=cv3"],
-            "C3k: a C3 of two 3x3 Bottlenecks")
+        name = _c3k(ctx, c_, shortcut, g)
         inner = f"{name} {c} {c_}"
     else:
         inner = bottleneck(ctx, c, c, shortcut, g, (3, 3), 0.5)
@@ -551,13 +557,7 @@ def _a2c2f(ctx, r, c1):
         inner = "ABlock2 " + " ".join(att.split()[1:]) + f" {hidden}"
     else:
         c_k = int(c_ * 0.5)
-        bname = bottleneck(ctx, c_k, c_k, shortcut, g, (3, 3), 1.0).split()[0]
-        name = "C3k" if bname == "Bottleneck" else "C3k_plain"
-        ctx.block(name, ["c2", "c_"], [
-            "Conv $c_ inputs=input name=cv2", "Conv $c_ inputs=input name=cv1",
-            f"{bname} $c_ $c_ name=m0", f"{bname} $c_ $c_ name=m1",
-            "concat inputs=previous,cv2", "Conv $c2 name=cv3"],
-            "C3k: a C3 of two 3x3 Bottlenecks")
+        name = _c3k(ctx, c_k, shortcut, g)
         inner = f"{name} {c_} {c_k}"
     n = r.n_
     layers = ["Conv $c_ name=cv1"]
