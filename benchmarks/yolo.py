@@ -1,4 +1,5 @@
-"""Speed of reading an Ultralytics model YAML (a script, not a test).  Issue 14's targets:
+"""Speed of reading an Ultralytics model YAML (a script, not a test; not named ultralytics.py,
+which would shadow the package for the child Python started here).  Issue 14's targets:
 
 1. ``cnnshape model yolov8n.yaml`` (torch not needed) within 1.5x of
    ``cnnshape model resnet50``: alternating runs, ratio of medians;
@@ -6,7 +7,7 @@
    imports ultralytics, builds the model from the same YAML and prints ``model.info()``
    (needs a Python with ultralytics installed: ``--ultralytics-python PATH``; YOLO_OFFLINE=1).
 
-    python benchmarks/ultralytics.py [--runs 15] [--ultralytics-python /path/to/python]
+    python benchmarks/yolo.py [--runs 15] [--ultralytics-python /path/to/python]
 """
 import argparse
 import os
