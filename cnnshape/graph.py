@@ -189,6 +189,8 @@ def _unused(spec) -> list:
     from .diagnostics import Diagnostic
     nodes = spec.nodes
     used = bytearray(len(nodes))
+    for i in spec.outputs:
+        used[i] = 1
     for node in nodes:
         for j in node.inputs:
             if j >= 0:

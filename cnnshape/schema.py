@@ -355,6 +355,9 @@ def spec_schema() -> dict:
                                "description": {"type": "string"},
                                "layers": {"type": "array", "items": {"$ref": "#/$defs/layer_b"}}}}},
             "expect": expect,
+            "outputs": {"type": "array", "items": {"type": "string", "minLength": 1},
+                        "description": "layers (or block uses) the network returns beside "
+                                       "its last layer, e.g. a segmentation head's masks"},
         },
         "required": ["input", "layers"],
         # with blocks:, any identifier may name one; without, only layer types

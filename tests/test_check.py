@@ -275,3 +275,29 @@ def test_an_inline_number_too_long_for_int_is_cs105(layer):
                            catch_exceptions=False)
     assert r.exit_code == 1
     assert "error [CS105]" in r.output and "a number with 5,000 digits" in r.output
+
+
+def test_outputs_names_what_the_network_returns_beside_its_last_layer(tmp_path):
+    """outputs: takes a layer or a block use (its last layer); those are no CS304, an
+    unknown name is CS028 at its place, with the nearest name."""
+    spec = tmp_path / "net.yaml"
+    body = ("input: [3, 16, 16]\nblocks:\n  side:\n    layers: [conv2d 4 k1, relu]\n"
+            "layers:\n  - conv2d 8 k3 p1 name=trunk\n  - side name=aux\n"
+            "  - conv2d 2 k1 inputs=trunk name=head\n  - conv2d 2 k1 inputs=trunk name=mask\n"
+            "  - add inputs=head,mask\n")
+    spec.write_text(body)
+    r = CliRunner().invoke(main, ["check", "--strict", str(spec)])
+    assert r.exit_code == 1 and "CS304" in r.output and "aux" in r.output
+    spec.write_text(body + "outputs: [aux]\n")
+    r = CliRunner().invoke(main, ["check", "--strict", str(spec)])
+    assert r.exit_code == 0, r.output
+    spec.write_text(body + "outputs: [aux.relu1]\n")
+    assert CliRunner().invoke(main, ["check", "--strict", str(spec)]).exit_code == 0
+    spec.write_text(body + "outputs: [aux, hed]\n")
+    r = CliRunner().invoke(main, ["check", str(spec)])
+    assert r.exit_code == 1
+    assert ":11:16: error [CS028] outputs: no layer is named 'hed' (did you mean 'head'" in \
+        r.output, r.output
+    spec.write_text(body + "outputs: aux\n")
+    r = CliRunner().invoke(main, ["check", str(spec)])
+    assert "error [CS028] outputs: must be a list of layer names" in r.output

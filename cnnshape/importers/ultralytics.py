@@ -652,8 +652,8 @@ def _detect(ctx, r, c1s):
     output is the first element of what the head returns: Detect [4 + nc, anchors];
     Segment, Pose and OBB append their per-anchor extras (mask coefficients, keypoints,
     angle).  Segment's proto masks and v10Detect's one-to-one branch are computed (their
-    params and MACs count, as in torch) beside it, as side outputs nothing in the spec
-    reads (warning CS304 says so)."""
+    params and MACs count, as in torch) beside it: side outputs, named in the spec's
+    ``outputs:`` (SIDE_OUTPUTS)."""
     module, args = r.module, r.args
     nc = args[0]
     reg_max = ctx.reg_max
@@ -835,7 +835,7 @@ def read(source, *, input_shape=None, scale=None) -> dict:
     rows = d["backbone"] + (d.get("head") or [])
     # legacy heads: parse_model clears the flag once it meets these modules
     modern = {"C3k2", "A2C2f", "C2fCIB"}
-    layers = []
+    layers, outputs = [], []
     for i, row in enumerate(rows):
         line = lines[i] if i < len(lines) else 1
         if not isinstance(row, list) or len(row) != 4:
@@ -891,6 +891,7 @@ def read(source, *, input_shape=None, scale=None) -> dict:
         item["note"] = note
         kind = item.pop("type")  # the single-key form, which the JSON Schema takes for blocks
         layers.append({kind: item})
+        outputs += [f"model.{i}.{side}" for side in SIDE_OUTPUTS.get(module, ())]
         if i == 0:
             ch = []
         ch.append(c2)
@@ -903,7 +904,12 @@ def read(source, *, input_shape=None, scale=None) -> dict:
     return {"name": stem if named or not used else f"{stem}{used}",
             "description": desc,
             "source": f"Ultralytics model YAML {Path(path).name}",
-            "input": shape, "blocks": ctx.blocks, "layers": layers}
+            "input": shape, "blocks": ctx.blocks, "layers": layers,
+            **({"outputs": outputs} if outputs else {})}
+
+
+#: a head's outputs beside its first (the network's output): returned, not read by a layer
+SIDE_OUTPUTS = {"Segment": ("proto",), "v10Detect": ("one2one_boxs", "one2one_clss")}
 
 
 #: modules parse_model gives the repeat count as an argument (its repeat_modules)

@@ -17,7 +17,7 @@ from .names import Naming, Scope, suggest
 from .nodes import Group, Node, Spec
 from .positions import NOWHERE, item_where, key_where, val_where, where
 
-TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect")
+TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect", "outputs")
 MODEL_EXPECT = ("output_shape", "params", "max_params", "non_trainable_params", "macs",
                 "max_macs")
 
@@ -108,12 +108,40 @@ class Expander(LayerBuilding, Blocks, RepeatsAndBranches, Naming):
                            f"write {key}: on one line, in quotes if it holds a colon")
         name = data.get("name", "")
         expect = self.model_expect(data)
+        outputs = self.outputs(data)
         if self.problems:
             raise SpecError(self.problems)
         return Spec(self.path, str(name or ""), str(data.get("description", "") or ""),
                     str(data.get("source", "") or ""), shape,
                     val_where(data, "input") if "input" in data else where(data), self.nodes,
-                    self.groups, expect, self.expects)
+                    self.groups, expect, self.expects, outputs=outputs)
+
+    def outputs(self, data) -> tuple[int, ...]:
+        """The layers named by ``outputs:`` (a block use stands for its last layer): the
+        network returns them too, beside its last layer (a segmentation head's masks), so
+        nothing reading them is no mistake."""
+        names = data.get("outputs")
+        if names is None:
+            return ()
+        pos = val_where(data, "outputs")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            self.error(pos, "CS028", "outputs: must be a list of layer names",
+                       "e.g. outputs: [proto]")
+            return ()
+        index = {}  # a block use or branch stands for its last layer
+        for i, node in enumerate(self.nodes):
+            for g in node.groups:
+                index[self.groups[g].name] = i
+        index.update((node.name, i) for i, node in enumerate(self.nodes))
+        found = []
+        for i, n in enumerate(names):
+            if n in index:
+                found.append(index[n])
+            else:
+                self.error(item_where(names, i), "CS028", f"outputs: no layer is named {n!r}",
+                           suggest(n, list(index)) or "name a layer of the expanded network, "
+                           "as the table shows it")
+        return tuple(found)
 
     def model_expect(self, data):
         """The model's expect: mapping, its keys checked here and its numbers by the engine."""

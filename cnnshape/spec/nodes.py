@@ -43,4 +43,6 @@ class Spec:
     #: an importer's labelled figures computed from the rows: rows -> ((key, label, value,
     #: text), ...); None for a cnnshape spec
     extra_totals: object = None
+    #: layers the network returns beside its last (``outputs:``): read, so never CS304
+    outputs: tuple[int, ...] = ()
 
