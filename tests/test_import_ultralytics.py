@@ -227,3 +227,24 @@ def test_every_import_is_valid_against_the_json_schema(tmp_path):
         assert not errors, (cfg.name, errors[0].json_path, errors[0].message[:300])
         checked += 1
     assert checked >= 40
+
+
+def test_a_shape_error_points_at_the_row_of_the_yaml(tmp_path):
+    """A YOLO file edited wrong (a Concat of the wrong level) is reported at its row, with
+    the layer's name, as an error in a spec is."""
+    text = (DATA / "cfg" / "v8" / "yolov8.yaml").read_text()
+    row = "  - [[-1, 6], 1, Concat, [1]] # cat backbone P4"
+    assert row in text
+    bad = tmp_path / "yolov8n.yaml"
+    bad.write_text(text.replace(row, "  - [[-1, 4], 1, Concat, [1]] # cat backbone P4"))
+    line = text[:text.index(row)].count("\n") + 1
+    r = CliRunner().invoke(main, ["model", str(bad)])
+    assert r.exit_code == 1
+    assert r.output.startswith(f"{bad}:{line}:5: error [CS210] model.11: concat"), r.output
+
+
+def test_a_file_that_is_not_utf8_is_refused_at_its_byte(tmp_path):
+    bad = tmp_path / "yolov8n.yaml"
+    bad.write_bytes(b"backbone:\n  - [-1, 1, Conv, [64, 3, 2]]  # \xff\nhead: []\n")
+    r = CliRunner().invoke(main, ["model", str(bad)])
+    assert r.exit_code == 1 and "error [CS001] not a UTF-8 text file" in r.output, r.output

@@ -775,7 +775,8 @@ def _rows(path, text):
         for k, v in node.value:
             keys[k.value] = k.start_mark.line + 1
             if k.value in ("backbone", "head") and isinstance(v, yaml.SequenceNode):
-                lines += [item.start_mark.line + 1 for item in v.value]
+                lines += [(item.start_mark.line + 1, item.start_mark.column + 1)
+                          for item in v.value]
     return data, lines, keys
 
 
@@ -795,8 +796,10 @@ def _literal(a, names):
 def read(source, *, input_shape=None, scale=None) -> dict:
     from pathlib import Path
     path = str(source)
-    text = Path(path).read_text(encoding="utf-8")
-    d, lines, keys = _rows(path, text)
+    from ..spec.reading import read_text  # the spec reader's guards: size, UTF-8, a device
+    text = read_text(path, path)
+    d, places, keys = _rows(path, text)
+    lines = [line for line, _ in places]
     if not isinstance(d, dict) or not isinstance(d.get("backbone"), list) \
             or not isinstance(d.get("head", []), list):
         raise _error(path, 1, "CS511", "an Ultralytics model YAML has backbone: and head: "
@@ -904,8 +907,30 @@ def read(source, *, input_shape=None, scale=None) -> dict:
     return {"name": stem if named or not used else f"{stem}{used}",
             "description": desc,
             "source": f"Ultralytics model YAML {Path(path).name}",
-            "input": shape, "blocks": ctx.blocks, "layers": layers,
+            "input": shape, "blocks": ctx.blocks, "layers": _placed(layers, places),
             **({"outputs": outputs} if outputs else {})}
+
+
+def _placed(layers, places):
+    """The layers, each standing where its row stands in the file: an error in model.<i>,
+    and every layer of its block, points at that row."""
+    from ..spec.positions import PList, PMap
+
+    def at(value, pos):
+        if isinstance(value, dict):
+            m = PMap((k, at(v, pos)) for k, v in value.items())
+            m.pos, m.key_pos, m.val_pos = pos, dict.fromkeys(m, pos), dict.fromkeys(m, pos)
+            return m
+        if isinstance(value, list):
+            seq = PList(at(v, pos) for v in value)
+            seq.pos, seq.item_pos = pos, [pos] * len(seq)
+            return seq
+        return value
+    out = PList(at(item, places[i] if i < len(places) else (1, 1))
+                for i, item in enumerate(layers))
+    out.pos = places[0] if places else (1, 1)
+    out.item_pos = [item.pos for item in out]
+    return out
 
 
 #: a head's outputs beside its first (the network's output): returned, not read by a layer

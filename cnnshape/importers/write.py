@@ -59,6 +59,9 @@ def dump(tree: dict, header: str = "") -> str:
     Dumper.add_representer(list, represent_list)
     Dumper.add_representer(tuple, represent_list)
     Dumper.add_representer(Layers, represent_list)
+    from ..spec.positions import PList, PMap  # an importer's tree may carry positions
+    Dumper.add_representer(PList, represent_list)
+    Dumper.add_representer(PMap, represent_dict)
     Dumper.add_representer(dict, represent_dict)
     Dumper.add_representer(Line, lambda dumper, m: dumper.represent_mapping(
         "tag:yaml.org,2002:map", m.items(), flow_style=True))
