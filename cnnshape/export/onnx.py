@@ -334,8 +334,10 @@ def _linear(g, t, xs):
     if not L.bias:
         g.op("MatMul", [xs[0], w], t.name, t.y)
         return
-    mm = g.op("MatMul", [xs[0], w], f"{t.name}/matmul", t.y)
-    g.op("Add", [mm, g.weight(f"{t.name}.bias", (L.out_features,))], t.name, t.y)
+    # the MatMul node carries the layer's name, as an importer reads MatMul + Add as one
+    mm = g.op("MatMul", [xs[0], w], f"{t.name}/matmul", t.y, name=t.name)
+    g.op("Add", [mm, g.weight(f"{t.name}.bias", (L.out_features,))], t.name, t.y,
+         name=f"{t.name}/bias")
 
 
 # --- normalisations ------------------------------------------------------------------
