@@ -315,3 +315,10 @@ def test_without_onnx_the_error_names_the_extra(monkeypatch):
     with pytest.raises(SpecError) as e:
         export(spec, propagate(spec), "onnx")
     assert "pip install 'cnnshape[onnx]'" in e.value.diagnostics[0].hint
+
+
+def test_every_layer_kind_has_a_writer():
+    """A new kind lands with its ONNX writer (or an explicit refusal inside one)."""
+    from cnnshape.export.onnx import _HANDLERS
+    from cnnshape.layers import all_kinds
+    assert set(_HANDLERS) == set(all_kinds())
