@@ -734,6 +734,49 @@ def import_(source, factory, output, input_shape, scale):
     _write(dump(tree, header), output)
 
 
+@main.command()
+@click.argument("spec", nargs=-1, required=True, shell_complete=complete_spec)
+@click.option("--to", "target", type=click.Choice(["pytorch", "keras", "onnx"]),
+              required=True, help="The framework to write for.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the code or model here (default: standard output; an .onnx "
+                   "model needs a file).")
+@click.option("--input", "input_shape", type=SHAPE, help="Input shape, overriding the spec's.")
+@click.option("--opset", type=click.Choice(["17", "18"]), default="18", show_default=True,
+              help="The ONNX opset (--to onnx); the file's IR version goes with it.")
+@SCALE
+@_report_errors
+def export(spec, target, output, input_shape, opset, scale):
+    """Write the network as runnable framework code or an ONNX model.
+
+    SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
+
+    The code builds the network, runs one zeros input through it and asserts cnnshape's
+    output shape, params and MACs when run as a script. What a framework cannot express
+    directly (TF 'same' with stride 2 in torch, ceil mode in Keras) becomes its exact
+    equivalent, never an approximation; what it cannot express at all is an error naming
+    the layer.
+
+    \b
+    Example:
+        cnnshape export lenet5 --to pytorch -o lenet5.py && python lenet5.py
+        cnnshape export resnet18 --to keras -o resnet18_keras.py
+        cnnshape export mobilenet_v2 --to onnx --opset 17 -o mobilenet_v2.onnx
+    """
+    from .api import load, paused_gc
+    from .export import export as write
+    from .graph import propagate
+    _not_an_input(output, spec)
+    if target == "onnx" and not output and sys.stdout.isatty():
+        raise click.UsageError("an ONNX model is binary: give -o FILE.onnx, or redirect "
+                               "standard output")
+    with paused_gc():
+        loaded = load(spec, input_shape, **_scale(scale))
+        result = propagate(loaded)
+    options = {"opset": int(opset)} if target == "onnx" else {}
+    _write(write(loaded, result, target, **options), output)
+
+
 def _not_an_input(output, specs) -> None:
     """Refuse an output that is one of the spec files read (-o spec.yaml would replace the
     spec with the picture), however it is spelt: ./spec.yaml, a link, a zoo name."""
@@ -753,8 +796,9 @@ def _not_an_input(output, specs) -> None:
                                      param_hint=OUTPUT_HINT)
 
 
-def _write(text: str, output) -> None:
-    """Write ``text`` to ``output`` whole or not at all, or print it when there is none.
+def _write(text: str | bytes, output) -> None:
+    """Write ``text`` (or bytes) to ``output`` whole or not at all, or print it when there
+    is none.
 
     The text goes to a temporary file beside the output, renamed over it only when
     complete: an interrupted or failed write (Ctrl-C, a full disk) leaves the old file as
@@ -762,7 +806,11 @@ def _write(text: str, output) -> None:
     a symbolic link is followed, so the file it points to is the one replaced.
     """
     if not output:
-        click.echo(text, nl=False)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            click.echo(text, nl=False)
         return
     import tempfile
     target = os.path.realpath(output)
@@ -776,7 +824,8 @@ def _write(text: str, output) -> None:
             mode = 0o666 & ~umask
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target),
                                    prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-        with open(fd, "w", encoding="utf-8") as f:
+        binary = isinstance(text, bytes)
+        with open(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())  # the data is on disk before the name points at it
