@@ -351,11 +351,12 @@ def _groupnorm(c):
 
 LAYER_SCALE = '''
 class LayerScale(nn.Module):
-    """A learned multiplier per channel (ConvNeXt's layer_scale), of a shape that
-    broadcasts over the axes after the channels."""
+    """A learned multiplier per channel: ConvNeXt's layer_scale on a channels-first map
+    (axes_after=2: a [C, 1, 1] weight), timm's LayerScale on a channels-last one."""
 
-    def __init__(self, shape, init_values=1e-6):
+    def __init__(self, channels, init_values=1e-6, axes_after=0):
         super().__init__()
+        shape = (channels,) + (1,) * axes_after
         self.gamma = nn.Parameter(torch.full(shape, init_values))
 
     def forward(self, x):
@@ -367,9 +368,8 @@ class LayerScale(nn.Module):
 def _layer_scale(c):
     layer, x = c.layer, c.x[0]
     d = layer.dim % len(x)
-    shape = (x[d],) + (1,) * (len(x) - 1 - d)
-    args = [Arg("shape", shape, True)]
-    _kw(args, init_values=(layer.init_values, 1e-6))
+    args = [Arg("channels", x[d], True)]
+    _kw(args, init_values=(layer.init_values, 1e-6), axes_after=(len(x) - 1 - d, 0))
     return Op(Call("LayerScale", args), _module, helpers=(LAYER_SCALE,))
 
 
@@ -590,8 +590,8 @@ class PartialConv2d(nn.Module):
             nn.Conv2d(len(maps), 1, kernel_size, stride, bias=bias) for maps in table)
 
     def forward(self, x):
-        return torch.cat([conv(x[:, maps]) for maps, conv in zip(self.table, self.convs)],
-                         dim=1)
+        maps = [conv(x[:, inputs]) for inputs, conv in zip(self.table, self.convs, strict=True)]
+        return torch.cat(maps, dim=1)
 '''
 
 
@@ -972,7 +972,7 @@ class Writer:
                                                if len(entry["uses"]) > 1 else " of the spec")
         doc += '."""'
         lines = [f"class {entry['name']}(nn.Module):", f"    {doc}", "",
-                 f"    def __init__({', '.join(['self', *params])}):",
+                 _signature("    def __init__(", ["self", *params]),
                  "        super().__init__()"]
         lines += ["        " + line for line in self.init_lines(calls, after, notes)]
         lines += ["", f"    def forward(self, {', '.join(self.arg_names(s))}):"]
@@ -1014,12 +1014,14 @@ class Writer:
         return "\n".join(lines) + "\n"
 
     def footer(self, name) -> str:
-        return f'''def check():
+        return f'''def check(device="cpu"):
     """Run zeros through the network and assert cnnshape's output shape, params,
-    non-trainable params (running statistics, fixed and frozen weights) and MACs."""
-    model = {name}().eval()
+    non-trainable params (running statistics, fixed and frozen weights) and MACs;
+    device="meta" checks them without computing (or initialising) anything."""
+    with torch.device(device):
+        model = {name}().eval()
     with torch.no_grad(), FlopCounterMode(display=False) as flops:
-        y = model(torch.zeros(INPUT_SHAPE))
+        y = model(torch.zeros(INPUT_SHAPE, device=device))
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
     # BatchNorm's num_batches_tracked counts steps; it is not a weight
@@ -1043,7 +1045,7 @@ if __name__ == "__main__":
 CHANNELS = ("in_channels", "num_features", "num_channels", "channels", "in_features",
             "normalized_shape")
 HELPERS = ("LayerNorm2d", "LayerScale", "StochasticDepth", "Subsampling2d", "PartialConv2d",
-           "RBF", "Net")
+           "RBF")
 
 
 def _norm(v):
@@ -1052,6 +1054,12 @@ def _norm(v):
     if isinstance(v, tuple) and len(set(v)) == 1:
         return v[0]
     return v
+
+
+def _signature(head: str, names) -> str:
+    """``head`` and the names, wrapped under the opening parenthesis past WIDTH."""
+    lines = textwrap.wrap(", ".join(names), WIDTH - len(head) - 2, break_on_hyphens=False)
+    return head + ("\n" + " " * len(head)).join(lines) + "):"
 
 
 def _shape(shape) -> str:
