@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from ..diagnostics import Diagnostic, SpecError
 
 MERGES = ("concat", "add", "mul")  # construct groups, written inline in forward
+#: names a variable or argument must not shadow
+_TAKEN = {"self", "torch", "nn", "F", "super", "center_crop"}
 #: nn.Module attributes an attribute must not shadow
-_TAKEN = {"training", "forward", "train", "eval", "to", "cuda", "cpu", "float", "half",
-          "double", "type", "apply", "parameters", "buffers", "modules", "children",
-          "state_dict", "zero_grad", "register_buffer", "register_parameter", "add_module",
-          "self", "torch", "nn", "F", "x", "super"}
+_TAKEN_ATTR = _TAKEN | {
+    "training", "forward", "train", "eval", "to", "cuda", "cpu", "float", "half", "double",
+    "type", "apply", "parameters", "buffers", "modules", "children", "state_dict", "zero_grad",
+    "register_buffer", "register_parameter", "add_module", "x"}
 WIDTH = 96
 
 
@@ -497,22 +499,24 @@ def _pixel_unshuffle(c):
                    [Arg("downscale_factor", c.layer.downscale_factor, True)]), _module)
 
 
+CENTER_CROP = '''
+def center_crop(x, like):
+    """The centre of x cut to the spatial size of like: U-Net's copy and crop."""
+    sizes = like.shape[2:]
+    starts = [(n - m) // 2 for n, m in zip(x.shape[2:], sizes, strict=True)]
+    return x[(..., *(slice(a, a + m) for a, m in zip(starts, sizes, strict=True)))]
+'''
+
+
 @writes("concat")
 def _concat(c):
-    layer, xs = c.layer, c.x
-    crops = []
-    for x in xs:
-        cut = [(w - w0) // 2 for w, w0 in zip(x[1:], xs[0][1:])] if layer.crop else []
-        if any(cut):  # U-Net's copy and crop: the centre of the larger skip
-            crops.append("[:, :, " + ", ".join(f"{a}:{a + w0}" for a, w0 in
-                                               zip(cut, xs[0][1:])) + "]")
-        else:
-            crops.append("")
+    layer = c.layer
 
-    def forward(m, names):
-        joined = ", ".join(n + cut for n, cut in zip(names, crops))
-        return f"torch.cat([{joined}], dim={_dim(layer.dim)})"
-    return Op(None, forward)
+    def forward(m, xs):
+        if layer.crop:  # every path cut to the first one's size
+            xs = [xs[0], *(f"center_crop({x}, {xs[0]})" for x in xs[1:])]
+        return f"torch.cat([{', '.join(xs)}], dim={_dim(layer.dim)})"
+    return Op(None, forward, helpers=(CENTER_CROP,) if layer.crop else ())
 
 
 @writes("add")
@@ -628,11 +632,11 @@ def _rbf(c):
 # --- the network: scopes (the network, block instances), classes, forward ----------
 
 
-def _ident(text: str) -> str:
+def _ident(text: str, taken=_TAKEN) -> str:
     name = re.sub(r"\W", "_", text)
     if not name or name[0].isdigit():
         name = "_" + name
-    if keyword.iskeyword(name) or name in _TAKEN:
+    if keyword.iskeyword(name) or name in taken:
         name += "_"
     return name
 
@@ -761,7 +765,7 @@ class Writer:
             for k in range(1, len(parts) + 1):
                 tail = parts[-k:]
                 if k == len(parts) or sum(split[id(o)][-k:] == tail for o in named) == 1:
-                    u.attr = _ident("_".join(tail))
+                    u.attr = _ident("_".join(tail), _TAKEN_ATTR)
                     break
         taken: dict = {}
         for u in named:  # names made equal by _ident: number them
@@ -842,17 +846,20 @@ class Writer:
                     var[me] = "(" + ", ".join(parts) + ")"
                 lines.append(f"{', '.join(parts)} = {expr}")
                 continue
-            name = self.variable(u, tail, ins, k, live, leaf)
+            name = self.variable(u, tail, ins, k, live, leaf, uses.get(me, []))
             var[me] = name
             held[name] = me
             lines.append(f"{name} = {expr}")
         lines.append(f"return {var[ret]}")
         return lines
 
-    def variable(self, u, tail, ins, k, live, leaf) -> str:
+    def variable(self, u, tail, ins, k, live, leaf, consumers) -> str:
+        """A chain (read once, by the next step, or inside its branch) runs in ``x`` or the
+        branch's name; a value read later or more than once, and a merge, get their own."""
         merge = getattr(leaf.layer, "merges", False) and u.gid is None
         branch = len(tail) >= 2 and re.fullmatch(r"branch\d+", tail[-2])
-        if not merge:
+        chain = len(consumers) == 1 and (consumers[0] == k + 1 or branch)
+        if chain and not merge:
             if branch and not live(tail[-2], k):
                 return tail[-2]
             if not branch and not live("x", k):
@@ -861,7 +868,7 @@ class Writer:
                 return ins[0]
         for n in range(1, len(tail) + 1):
             name = _ident("_".join(tail[-n:]))
-            if not live(name, k) and name != "x":
+            if not live(name, k) and name not in ("x", *ins):
                 return name
         return _ident("_".join(tail)) + f"_{k}"
 
@@ -931,8 +938,8 @@ class Writer:
                                         c.args[b].default)
             order = {p: k for k, p in enumerate(["in_channels", *block_params])}
             entry["params"] = sorted(params, key=lambda p: order.get(p, len(order)))
-            for k, use in enumerate(uses):
-                use[6].args = [Arg(p, params[p][k], True) for p in entry["params"]]
+            for k, use in enumerate(uses):  # the first two by position, the rest by name
+                use[6].args = [Arg(p, params[p][k], n < 2) for n, p in enumerate(entry["params"])]
 
     def shape(self, v):
         j, part = v
@@ -1045,7 +1052,7 @@ if __name__ == "__main__":
 CHANNELS = ("in_channels", "num_features", "num_channels", "channels", "in_features",
             "normalized_shape")
 HELPERS = ("LayerNorm2d", "LayerScale", "StochasticDepth", "Subsampling2d", "PartialConv2d",
-           "RBF")
+           "RBF", "center_crop")
 
 
 def _norm(v):
