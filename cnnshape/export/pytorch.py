@@ -989,7 +989,7 @@ class Writer:
     def net_class(self, name, calls, after, notes, forward) -> str:
         r, spec = self.result, self.spec
         t = r.totals
-        summary = f"{spec.name}: {spec.description}" if spec.description else spec.name
+        summary = ": ".join(x for x in (spec.name, spec.description) if x) or "The network"
         facts = (f"Input {_shape(r.input_shape)}; cnnshape expects output "
                  f"{_shape(r.output_shape)}, {t.params:,} params ({t.non_trainable_params:,} "
                  f"non-trainable) and {t.macs:,} MACs.")
