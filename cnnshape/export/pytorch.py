@@ -72,11 +72,13 @@ class Call:
     callee: str
     args: list
 
-    def text(self, indent: int) -> str:
+    def text(self, indent: int, start: int) -> str:
+        """The call, starting at column ``start`` of a line indented by ``indent``: on one
+        line, or one argument a line past WIDTH."""
         args = [a for a in self.args if a.shown]
         parts = [_py(a.value) if a.positional else f"{a.name}={_py(a.value)}" for a in args]
         one = f"{self.callee}({', '.join(parts)})"
-        if indent + len(one) <= WIDTH:
+        if start + len(one) <= WIDTH:
             return one
         pad = " " * (indent + 4)
         lines = []
@@ -680,15 +682,16 @@ class Writer:
     def op(self, i) -> Op:
         node, row = self.nodes[i], self.rows[i]
         y = row.output_shapes or row.output_shape
-        try:
-            op = WRITERS[node.layer.type_name](Ctx(node.layer, row.input_shapes, y))
-        except Refused as r:
-            raise SpecError([Diagnostic(self.spec.path, node.line, node.column, r.code,
-                                        "error", f"{node.name}: {r.message}", r.hint)])
-        except KeyError:
+        writer = WRITERS.get(node.layer.type_name)
+        if writer is None:
             raise SpecError([Diagnostic(self.spec.path, node.line, node.column, "CS601",
                                         "error", f"{node.name}: the export to PyTorch does not "
-                                        f"know {node.layer.type_name}", "")]) from None
+                                        f"know {node.layer.type_name}", "")])
+        try:
+            op = writer(Ctx(node.layer, row.input_shapes, y))
+        except Refused as r:
+            raise SpecError([Diagnostic(self.spec.path, node.line, node.column, r.code,
+                                        "error", f"{node.name}: {r.message}", r.hint)]) from None
         for h in op.helpers:
             self.helpers[h] = True
         self.functional |= op.functional
@@ -712,7 +715,7 @@ class Writer:
                 for g in path[j]:
                     if g not in path[i] and j != members[g][-1]:
                         inline.add(g)
-        self.members = members
+        self.members, self.inline = members, inline
         return [tuple(g for g in p if g not in inline) for p in path]
 
     # --- scopes ---
@@ -757,12 +760,20 @@ class Writer:
 
     def attributes(self, s: Scope):
         """Attribute names: the shortest tail of the layer's name (in the scope) that no
-        other attribute has, dots as underscores."""
+        other attribute has, dots as underscores; a layer of a block written inline keeps
+        the block's name (half1_first)."""
         named = [u for u in s.units if u.gid is not None or self.ops[u.node].call]
         split = {id(u): u.rel.split(".") for u in named}
+        prefix = "" if s.gid is None else self.spec.groups[s.gid].name + "."
         for u in named:
             parts = split[id(u)]
-            for k in range(1, len(parts) + 1):
+            least = 1
+            if u.node is not None:
+                for g in self.nodes[u.node].groups:
+                    name = self.spec.groups[g].name
+                    if g in self.inline and name.startswith(prefix):
+                        least = max(least, len(parts) - name[len(prefix):].count("."))
+            for k in range(least, len(parts) + 1):
                 tail = parts[-k:]
                 if k == len(parts) or sum(split[id(o)][-k:] == tail for o in named) == 1:
                     u.attr = _ident("_".join(tail), _TAKEN_ATTR)
@@ -968,7 +979,7 @@ class Writer:
         for attr, call in calls:
             if attr in notes:
                 lines.append(f"# {notes[attr]}")
-            lines.append(f"self.{attr} = " + call.text(8 + len(f"self.{attr} = ")))
+            lines.append(f"self.{attr} = " + call.text(8, 8 + len(f"self.{attr} = ")))
         return lines + list(after)
 
     def block_class(self, entry) -> str:
