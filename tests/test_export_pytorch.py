@@ -203,6 +203,14 @@ def test_the_file_runs_as_a_script(tmp_path):
     assert run.stdout == "OK Lenet5: output (1, 10), 61,706 params, 416,520 MACs\n"
 
 
+def test_input_option_sets_the_shape_checked(tmp_path):
+    r = CliRunner().invoke(main, ["export", "lenet5", "--to", "pytorch", "--input", "1x36x36"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0
+    assert "INPUT_SHAPE = (1, 1, 36, 36)\n" in r.output
+    assert "self.fc1 = nn.Linear(576, 120)\n" in r.output  # 16 x 6 x 6 after the convs
+
+
 def test_a_wrong_number_fails_the_files_own_check(tmp_path):
     _, module, _ = exported("lenet5", tmp_path, "lenet5")
     module.PARAMS += 1
