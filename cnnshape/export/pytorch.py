@@ -1019,7 +1019,7 @@ class Writer:
         path = os.path.basename(self.spec.path or "")
         source = f" from {path}" if path.endswith((".yaml", ".yml")) else ""
         lines = [f'"""{self.spec.name or "The network"}, written by cnnshape export{source}.',
-                 "", "Run it to check cnnshape's numbers: python THIS_FILE.py", '"""',
+                 "", "Run as a script, it checks cnnshape's output shape, params and MACs.", '"""',
                  "import torch"]
         if self.functional:
             lines.append("import torch.nn.functional as F")

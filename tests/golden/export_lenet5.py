@@ -1,6 +1,6 @@
 """lenet5, written by cnnshape export from lenet5.yaml.
 
-Run it to check cnnshape's numbers: python THIS_FILE.py
+Run as a script, it checks cnnshape's output shape, params and MACs.
 """
 import torch
 from torch import nn
