@@ -151,6 +151,7 @@ class Blocks:
         if name is None:
             return inputs[0]
         gid = self.group(name, bname, pos, scope, extra.get("note"))
+        self.groups[gid].args = args  # exporters write a block as a class taking them
         context = f"in {name}, a {bname} block used at line {pos[0]}"
         inner = Scope(prefix=name + ".", names={"input": inputs[0]}, counters={}, args=args,
                       input=inputs[0], groups=scope.groups + (gid,), context=context,

@@ -26,6 +26,9 @@ class Group:
     line: int
     depth: int
     note: str = ""
+    #: a block instance's arguments, by parameter name (defaults filled in); {} for a
+    #: merge construct
+    args: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
