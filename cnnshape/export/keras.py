@@ -527,7 +527,8 @@ def subsampling(e, layer, xs, y):
 
 
 def partial_conv(e, layer, xs, y):
-    table = "(" + ", ".join(_t(row) for row in layer.table) + ")"
+    table = f"{e.kname.upper()}_TABLE"  # per output map, the input maps it reads
+    e.lines.extend(_wrap(f"{table} = (", [_t(row) for row in layer.table], ")", width=99))
     args = [table, _t(layer.kernel_size), _t(layer.stride)]
     if not layer.bias:
         args.append("use_bias=False")
@@ -582,11 +583,36 @@ class _Emitter:
         name = self.kname if suffix is None else f"{self.kname}_{suffix}"
         dst = dst or self.dst
         src = self.src if src is None else src
-        line = f'{dst} = {ctor}({", ".join([*args, f"name={chr(34)}{name}{chr(34)}"])})({src})'
         if comment:
-            line += f"  # {comment}"
-        self.lines.append(line)
+            self.lines.append(f"# {comment}")
+        call = _wrap(f"{dst} = {ctor}(", [*args, f'name="{name}"'], f")({src})")
+        if len(call[-1]) > 99 and src.startswith("["):  # a merge of many paths (DenseNet)
+            call = _wrap(f"{dst} = {ctor}(", [*args, f'name="{name}"'], ")(")
+            call += _wrap("    [", src[1:-1].split(", "), "])")
+        self.lines.extend(call)
         return dst
+
+
+def _wrap(head, args, tail, width=99):
+    """One call, its arguments filled onto lines aligned after the opening bracket, or on
+    lines of their own, indented, when a long name leaves no room beside it."""
+    def fill(first, indent):
+        lines, line = [], first
+        for i, arg in enumerate(args):
+            piece = arg + (", " if i < len(args) - 1 else tail)
+            if len(line) + len(piece.rstrip()) > width and line.strip() != first.strip():
+                lines.append(line.rstrip())
+                line = indent
+            line += piece
+        return [*lines, line]
+    lines = fill(head, " " * len(head))
+    if max(map(len, lines)) > width:
+        lines = [head, *fill("    ", "    ")]
+    return lines
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_.\- ]", "_", text)
 
 
 def _ident(name: str, taken: set) -> str:
@@ -623,7 +649,7 @@ def write(spec, result, **options) -> str:
         if group != last_group and group is not None:
             g = spec.groups[group]
             body.append("")
-            body.append(f"# {g.name}: {g.type}")
+            body.append(f"# {_safe(g.name)}: {_safe(g.type)}")
         last_group = group
         srcs = []
         for k, j in enumerate(node.inputs):
@@ -645,15 +671,16 @@ def write(spec, result, **options) -> str:
         raise SpecError(problems)
     output = variables[-1][0]
     totals = result.totals
-    title = result.name or "network"
+    title = _safe(result.name or "network")  # a YAML name may hold quotes or newlines
     head = [
         f'"""{title}: Keras 3 functional code written by cnnshape export --to keras.',
         "",
-        f"Input {list(result.input_shape)} (channels first, no batch axis); cnnshape expects",
-        f"output {list(result.output_shape)}, {totals.params:,} trainable and "
-        f"{totals.non_trainable_params:,} non-trainable",
-        f"params (Keras' split: BatchNormalization's moving statistics are non-trainable), "
-        f"{totals.macs:,} MACs.",
+        (f"Input {list(result.input_shape)} (channels first, no batch axis). cnnshape expects "
+         f"output {list(result.output_shape)},"),
+        (f"{totals.params:,} trainable and {totals.non_trainable_params:,} non-trainable params "
+         "(Keras' split: BatchNormalization's"),
+        f"moving statistics are non-trainable) and {totals.macs:,} MACs.",
+        "",
         "Run: python net.py (KERAS_BACKEND defaults to torch here; no TensorFlow needed).",
         '"""',
         "import math",
@@ -661,9 +688,8 @@ def write(spec, result, **options) -> str:
         "",
         'os.environ.setdefault("KERAS_BACKEND", "torch")',
         "",
-        "import keras  # noqa: E402",
-        *(["from keras import layers, ops  # noqa: E402"] if used else
-          ["from keras import layers  # noqa: E402"]),
+        "import keras",
+        "from keras import layers, ops" if used else "from keras import layers",
         "",
         'CF = "channels_first"  # torch\'s layout, kept on every layer that takes data_format',
         f"INPUT_SHAPE = {_t(result.input_shape)}",
@@ -687,8 +713,8 @@ def write(spec, result, **options) -> str:
              "    non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)",
              "    assert shape == OUTPUT_SHAPE, (shape, OUTPUT_SHAPE)",
              "    assert trainable == TRAINABLE_PARAMS, (trainable, TRAINABLE_PARAMS)",
-             "    assert non_trainable == NON_TRAINABLE_PARAMS, (non_trainable, "
-             "NON_TRAINABLE_PARAMS)",
+             ("    assert non_trainable == NON_TRAINABLE_PARAMS, (non_trainable, "
+              "NON_TRAINABLE_PARAMS)"),
              '    print(f"OK output={list(shape)} trainable={trainable} "',
              '          f"non_trainable={non_trainable}")']
     return "\n".join(code) + "\n"
