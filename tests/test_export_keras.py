@@ -26,8 +26,11 @@ from cnnshape.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 ZOO = sorted(ROOT.glob("specs/*.yaml"))
 DOC_EXAMPLES = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs" / "spec.md").read_text(), re.DOTALL)
+# the kinds neither uses: activations, norms, rearrangements, 1d and 3d maps, splits, matmul
+KINDS = sorted((ROOT / "tests" / "data" / "keras_kinds").glob("*.yaml"))
 CASES = {**{p.stem: p.read_text() for p in ZOO},
-         **{f"spec_md_{i}": text for i, text in enumerate(DOC_EXAMPLES)}}
+         **{f"spec_md_{i}": text for i, text in enumerate(DOC_EXAMPLES)},
+         **{f"kinds_{p.stem}": p.read_text() for p in KINDS}}
 
 needs_keras = pytest.mark.skipif(importlib.util.find_spec("keras") is None,
                                  reason="keras is not installed (pip install keras)")
@@ -101,8 +104,16 @@ def test_keras_runs_to_cnnshape_numbers(measured, case):
     assert keras_report["printed"].startswith("OK ")
 
 
-def test_every_zoo_network_and_doc_example_is_a_case():
+def test_every_zoo_network_doc_example_and_kind_is_a_case(tmp_path):
+    from cnnshape.export.keras import _WRITERS
+    from cnnshape.layers import all_kinds
     assert len(ZOO) == 24 and len(DOC_EXAMPLES) >= 10
+    assert set(_WRITERS) == set(all_kinds())  # a new kind gets a Keras writer, or a refusal
+    run = set()
+    for case, text in CASES.items():
+        (tmp_path / f"{case}.yaml").write_text(text)
+        run |= {row.type for row in cnnshape.analyze(tmp_path / f"{case}.yaml").layers}
+    assert set(all_kinds()) - run == set()
 
 
 # --- refusals: what Keras cannot express is an error naming the layer --------------------

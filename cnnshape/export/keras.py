@@ -11,6 +11,7 @@ shape reads as cnnshape's.  Keras' own layers cover most kinds; where Keras lack
 equivalent is written out (see ``_WRITERS``), and what Keras cannot express at all is a
 SpecError (CS611-CS616) naming the layer.  This module writes text and never imports keras.
 """
+import builtins
 import keyword
 import re
 
@@ -619,7 +620,8 @@ def _ident(name: str, taken: set) -> str:
     base = re.sub(r"\W", "_", name)
     if not base or base[0].isdigit():
         base = "_" + base
-    if keyword.iskeyword(base) or base in RESERVED:
+    # a layer named sum or input must not hide the builtin the custom layers call
+    if keyword.iskeyword(base) or base in RESERVED or hasattr(builtins, base):
         base += "_"
     ident, i = base, 1
     while ident in taken:
