@@ -201,3 +201,22 @@ def test_generated_code_passes_ruff(tmp_path):
                            "E,W,I", "--line-length", "100", *map(str, files)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_the_file_imports_keras_alone():
+    result = CliRunner().invoke(main, ["export", "lenet5_1998", "--to", "keras"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    imports = re.findall(r"^(?:import|from) (\w+)", result.output, re.MULTILINE)
+    assert set(imports) == {"math", "os", "keras"}
+    assert 'os.environ.setdefault("KERAS_BACKEND", "torch")' in result.output
+    assert "model = keras.Model(inputs, output" in result.output
+
+
+def test_every_refused_layer_is_named_at_once():
+    args = ["export", "--input", "4x16x16", "maxpool2d 3 s1 d2", "adaptive_avgpool2d 5",
+            "--to", "keras"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "[CS615] pool1 (maxpool2d)" in result.output
+    assert "[CS613] pool2 (adaptive_avgpool2d)" in result.output

@@ -146,11 +146,12 @@ def _pairs(pads):
     return "(" + ", ".join(f"({b}, {e})" for b, e in pads) + ("," if len(pads) == 1 else "") + ")"
 
 
-def _pad(e, n, pads, src):
+def _pad(e, n, pads, src, comment=None):
     """ZeroPadding{n}D before a window: explicit, asymmetric or torch-style padding that
     Keras' 'same' does not produce."""
     arg = f"({pads[0][0]}, {pads[0][1]})" if n == 1 else _pairs(pads)
-    return e.call(f"layers.ZeroPadding{n}D", [arg, f"data_format={CF}"], src, "pad")
+    return e.call(f"layers.ZeroPadding{n}D", [arg, f"data_format={CF}"], src, "pad",
+                  comment=comment)
 
 
 def conv(e, layer, xs, y):
@@ -230,7 +231,9 @@ def pool(e, layer, xs, y):
         if layer.ceil_mode:
             # ceil mode, which Keras lacks: pad the end so that exactly `out` windows fit
             end = max(end, (out - 1) * a.stride + a.kernel - a.size - a.pad_begin)
-            comment = "ceil mode: end padding so the last window fits"
+            if end > a.pad_end:
+                comment = ("ceil mode, which Keras lacks: padded at the end so the last "
+                           "window fits")
         if (a.size + a.pad_begin + end - a.kernel) // a.stride + 1 != out:
             raise Refused("CS611", "no padding gives torch's ceil-mode output size", "")
         pads.append((a.pad_begin, end))
@@ -244,12 +247,12 @@ def pool(e, layer, xs, y):
         else:
             # shapes are exact; for a max pool the zeros stand where torch pads with -inf,
             # which changes a value only where a window sees negatives and padding alone
-            src = _pad(e, n, pads, src)
+            src = _pad(e, n, pads, src, comment)
     args = [_t(layer.kernel_size), f"strides={_t(layer.strides())}"]
     if padding != "valid":
         args.append(f'padding="{padding}"')
     args.append(f"data_format={CF}")
-    e.call(f"layers.{kind}Pooling{n}D", args, src, comment=comment)
+    e.call(f"layers.{kind}Pooling{n}D", args, src)
 
 
 def adaptive_pool(e, layer, xs, y):
