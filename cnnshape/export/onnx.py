@@ -37,6 +37,7 @@ What cannot be expressed is a SpecError naming the layer and the reason (CS621).
 from math import prod
 
 from .. import arithmetic as ar
+from ..registry import registrar
 
 #: opset -> the IR version written with it: the lowest that carries the opset
 #: (onnx.helper.VERSION_TABLE: onnx 1.12 brought opset 17 with IR 8, 1.13 opset 18 with
@@ -50,13 +51,7 @@ WEIGHTS = ("zeros", "random")
 _HANDLERS: dict = {}
 
 
-def handles(*type_names):
-    """Register the writer of these layer kinds (the table, as importers keep theirs)."""
-    def wrap(fn):
-        for name in type_names:
-            _HANDLERS[name] = fn
-        return fn
-    return wrap
+handles = registrar(_HANDLERS)  # @handles("Name", ...) files a function under names
 
 
 class Refusal(Exception):

@@ -24,6 +24,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, SpecError
+from ..registry import registrar
 
 MERGES = ("concat", "add", "mul")  # construct groups, written inline in forward
 #: names a variable or argument must not shadow
@@ -141,12 +142,7 @@ class Op:
 WRITERS: dict = {}
 
 
-def writes(*names):
-    def wrap(fn):
-        for n in names:
-            WRITERS[n] = fn
-        return fn
-    return wrap
+writes = registrar(WRITERS)  # @writes("Name", ...) files a function under names
 
 
 @dataclass

@@ -19,7 +19,7 @@ import math
 import re
 
 from ..diagnostics import Diagnostic, SpecError
-
+from ..registry import registrar
 
 _ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "HardSigmoid": "hardsigmoid",
                 "HardSwish": "hardswish", "Tanh": "tanh", "Selu": "selu", "Gelu": "gelu",
@@ -389,12 +389,7 @@ _FOLD = {"Constant", "Identity", "Cast", "Gather", "Unsqueeze", "Squeeze", "Conc
 _HANDLERS = {}
 
 
-def op(*names):
-    def wrap(f):
-        for n in names:
-            _HANDLERS[n] = f
-        return f
-    return wrap
+op = registrar(_HANDLERS)  # @op("Name", ...) files a function under names
 
 
 def _padding(r, node, a, kernel, strides, dilations, spatial_in, transposed=False):

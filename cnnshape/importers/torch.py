@@ -28,6 +28,7 @@ import inspect
 import operator
 import re
 
+from ..registry import registrar
 from . import need
 
 # ---------------------------------------------------------------------------------------
@@ -496,12 +497,7 @@ class Call:
 FUNCTIONS = {}
 
 
-def _handles(*names):
-    def register(fn):
-        for name in names:
-            FUNCTIONS[name] = fn
-        return fn
-    return register
+_handles = registrar(FUNCTIONS)  # @_handles("Name", ...) files a function under names
 
 
 @_handles("relu", "relu_", "relu6", "gelu", "silu", "sigmoid", "sigmoid_", "tanh",

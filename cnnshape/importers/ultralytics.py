@@ -13,18 +13,15 @@ modules' eval-mode forward: a detection head ends in its decoded ``[4 + nc, anch
 import math
 import re
 
+from ..registry import registrar
+
 #: module name -> builder(ctx, row) -> (c2, item); see the builders below
 BUILDERS: dict = {}
 SCALE = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")
 SILU = "silu"
 
 
-def builder(*names):
-    def wrap(fn):
-        for n in names:
-            BUILDERS[n] = fn
-        return fn
-    return wrap
+builder = registrar(BUILDERS)  # @builder("Name", ...) files a function under names
 
 
 def make_divisible(x, divisor=8) -> int:
@@ -796,7 +793,9 @@ def _literal(a, names):
 def read(source, *, input_shape=None, scale=None) -> dict:
     from pathlib import Path
     path = str(source)
-    from ..spec.reading import read_text  # the spec reader's guards: size, UTF-8, a device
+    from ..spec.reading import (
+        read_text,  # the spec reader's guards: size, UTF-8, a device
+    )
     text = read_text(path, path)
     d, places, keys = _rows(path, text)
     lines = [line for line, _ in places]
