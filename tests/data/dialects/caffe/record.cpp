@@ -3,10 +3,10 @@
 //
 // Source: https://github.com/BVLC/caffe at commit 9b891540183ddc834a02b2bd81b31afae71b2153
 // (master, 2020-02-13, "Merge pull request #6878 ..."):
-//   src/caffe/layers/base_conv_layer.cpp  lines 23-107, 116-141 (LayerSetUp), 200-211 (Reshape)
-//   src/caffe/layers/conv_layer.cpp       lines 8-22  (ConvolutionLayer::compute_output_shape)
-//   src/caffe/layers/deconv_layer.cpp     lines 8-22  (DeconvolutionLayer::compute_output_shape)
-//   src/caffe/layers/pooling_layer.cpp    lines 16-76 (LayerSetUp), 82-119 (Reshape)
+//   src/caffe/layers/base_conv_layer.cpp  lines 23-107, 116-141 (LayerSetUp), 202-211 (Reshape)
+//   src/caffe/layers/conv_layer.cpp       lines 9-21  (ConvolutionLayer::compute_output_shape)
+//   src/caffe/layers/deconv_layer.cpp     lines 9-21  (DeconvolutionLayer::compute_output_shape)
+//   src/caffe/layers/pooling_layer.cpp    lines 16-76 (LayerSetUp), 82-120 (Reshape)
 //   src/caffe/blob.cpp                    lines 31-32 (Blob::Reshape: CHECK_GE(shape[i], 0))
 //   src/caffe/proto/caffe.proto           lines 592-615, 919-951 (defaults: bias_term true,
 //                                         group 1, pool stride 1, pad 0, round_mode CEIL)
@@ -285,8 +285,12 @@ struct ConvLayer {
     for (int s : bias_shape) params += s;
   }
 
-  // BEGIN VERBATIM conv_layer.cpp lines 8-22 (deconv: deconv_layer.cpp lines 8-22)
   void compute_output_shape() {
+    if (deconv) { deconv_compute_output_shape(); } else { conv_compute_output_shape(); }
+  }
+  // ConvolutionLayer<Dtype>::compute_output_shape()
+  void conv_compute_output_shape() {
+    // BEGIN VERBATIM conv_layer.cpp lines 9-21
   const int* kernel_shape_data = this->kernel_shape_.cpu_data();
   const int* stride_data = this->stride_.cpu_data();
   const int* pad_data = this->pad_.cpu_data();
@@ -296,18 +300,30 @@ struct ConvLayer {
     // i + 1 to skip channel axis
     const int input_dim = this->input_shape(i + 1);
     const int kernel_extent = dilation_data[i] * (kernel_shape_data[i] - 1) + 1;
-    if (!deconv) {  // conv_layer.cpp lines 18-19
     const int output_dim = (input_dim + 2 * pad_data[i] - kernel_extent)
         / stride_data[i] + 1;
     this->output_shape_.push_back(output_dim);
-    } else {  // deconv_layer.cpp lines 18-19
+  }
+    // END VERBATIM
+  }
+  // DeconvolutionLayer<Dtype>::compute_output_shape()
+  void deconv_compute_output_shape() {
+    // BEGIN VERBATIM deconv_layer.cpp lines 9-21
+  const int* kernel_shape_data = this->kernel_shape_.cpu_data();
+  const int* stride_data = this->stride_.cpu_data();
+  const int* pad_data = this->pad_.cpu_data();
+  const int* dilation_data = this->dilation_.cpu_data();
+  this->output_shape_.clear();
+  for (int i = 0; i < this->num_spatial_axes_; ++i) {
+    // i + 1 to skip channel axis
+    const int input_dim = this->input_shape(i + 1);
+    const int kernel_extent = dilation_data[i] * (kernel_shape_data[i] - 1) + 1;
     const int output_dim = stride_data[i] * (input_dim - 1)
         + kernel_extent - 2 * pad_data[i];
     this->output_shape_.push_back(output_dim);
-    }
   }
+    // END VERBATIM
   }
-  // END VERBATIM
 
   void Reshape(const vector<Blob*>& bottom, const vector<Blob*>& top) {
     bottom_shape_ = &bottom[0]->shape();
