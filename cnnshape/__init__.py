@@ -7,12 +7,14 @@ __version__ = "0.1.0"
 __all__ = ["Diagnostic", "SpecError", "analyze", "from_torch", "__version__"]
 
 
-def analyze(spec, input_shape=None):
+def analyze(spec, input_shape=None, framework=None):
     """Every layer's output shape and cost: ``spec`` is a path, a zoo name (``"vgg16"``)
     or a dict in the YAML's structure; the result's ``to_dict()`` is the JSON of
-    ``cnnshape model --format json``.  Problems raise SpecError with diagnostics."""
+    ``cnnshape model --format json``.  ``framework`` ("mindspore", "keras", ...: see
+    docs/spec.md, Frameworks) computes as that framework does, overriding the spec's
+    ``framework:``.  Problems raise SpecError with diagnostics."""
     from .api import analyze as _analyze
-    return _analyze(spec, input_shape)
+    return _analyze(spec, input_shape, framework)
 
 
 def from_torch(module, input_shape):

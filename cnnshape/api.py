@@ -60,29 +60,33 @@ def resolve(source) -> str | dict:
     return str(source)
 
 
-def analyze(spec, input_shape=None):
+def analyze(spec, input_shape=None, framework=None):
     """Shapes and costs of every layer of ``spec``: a path, a zoo name, or a dict in the
-    YAML's structure.  ``input_shape`` overrides the spec's input.  Raises SpecError."""
+    YAML's structure.  ``input_shape`` overrides the spec's input, ``framework`` its
+    ``framework:`` (cnnshape.dialects).  Raises SpecError."""
     from .graph import propagate
     with paused_gc():
-        return propagate(load_file(resolve(spec), input_shape=input_shape))
+        return propagate(load_file(resolve(spec), input_shape=input_shape,
+                                   framework=framework))
 
 
-def load_file(source, input_shape=None, **options):
+def load_file(source, input_shape=None, framework=None, spelling=None, **options):
     """A Spec from a cnnshape spec file (or dict), or from a file an importer reads (an
-    Ultralytics YAML, an .onnx file): ``options`` (``scale``) go to the importer."""
+    Ultralytics YAML, an .onnx file): ``options`` (``scale``) go to the importer.
+    ``framework`` overrides the spec's ``framework:``; ``spelling``: see load_spec."""
     from .spec import load_spec
     if not isinstance(source, dict):
         from .importers import read, sniff
         kind = sniff(source)
         if kind is not None:
             tree = read(kind, str(source), input_shape=input_shape, **options)
-            spec = load_spec(tree, path=str(source), input_shape=input_shape)
+            spec = load_spec(tree, path=str(source), input_shape=input_shape,
+                             framework=framework, spelling=spelling)
             from importlib import import_module
             spec.extra_totals = getattr(import_module(f".importers.{kind}", __package__),
                                         "extra_totals", None)
             return spec
-    return load_spec(source, input_shape=input_shape)
+    return load_spec(source, input_shape=input_shape, framework=framework, spelling=spelling)
 
 
 def spec_files(patterns) -> list[str]:
@@ -141,26 +145,26 @@ def _listable(pattern: str) -> None:
                 return  # the walk has seen every folder below
 
 
-def check(path) -> list:
+def check(path, framework=None) -> list:
     """Every problem of one spec file, errors and warnings, as Diagnostics (never raises
     SpecError): the CI gate's unit of work."""
     from .diagnostics import SpecError
     try:
         with paused_gc():
-            result = analyze(path)
+            result = analyze(path, framework=framework)
     except SpecError as e:
         return list(e.diagnostics)
     return list(result.warnings)
 
 
-def load(args, input_shape=None, **options):
+def load(args, input_shape=None, framework=None, **options):
     """The model command's SPEC: one path or zoo name, or else layers written inline
     (which need ``input_shape``); ``options`` go to an importer (see load_file)."""
     from .spec import inline_spec
     first = resolve(args[0])
     if len(args) == 1 and (Path(first).suffix in (".yaml", ".yml", ".onnx")
                            or _exists(Path(first), Path.is_file)):
-        return load_file(first, input_shape, **options)
+        return load_file(first, input_shape, framework=framework, **options)
     if input_shape is None:
         from .diagnostics import Diagnostic, SpecError
         if len(args) > 1:
@@ -173,7 +177,7 @@ def load(args, input_shape=None, **options):
         # one word that is no file, no zoo name and no layer type was meant as a spec:
         # 'unknown layer type' would send the reader the wrong way
         raise _no_such_spec(args[0], "or a layer type written inline")
-    return inline_spec(args, input_shape)
+    return inline_spec(args, input_shape, framework=framework)
 
 
 def _bare_word(arg: str) -> bool:

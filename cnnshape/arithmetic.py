@@ -33,30 +33,46 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
 
 
 def conv_out(size: int, kernel: int, stride: int = 1, padding: int = 0,
-             dilation: int = 1, padding_end: int | None = None) -> int:
+             dilation: int = 1, padding_end: int | None = None,
+             division: str = "floor") -> int:
     """floor((W + p_begin + p_end - d*(F-1) - 1) / S) + 1; torch ConvNd, ceil_mode=False.
 
     With d = 1 and p_begin = p_end = P this is the textbook
     N = floor((W - F + 2P) / S) + 1.  ``padding_end`` defaults to ``padding``.
+    ``division="trunc"`` rounds the quotient toward zero, as C++'s ``/`` does in
+    onnxruntime's pools and Caffe's convolutions: a window wider than the padded input by
+    less than a stride then still gives 1 (torch refuses it).  ``division="tf"`` is TF's
+    (num + S) / S toward zero: the same as floor but for sizes below 0, which it raises
+    to 0 or -1 (so TF returns an empty tensor where the floor says -1).
     """
     end = padding if padding_end is None else padding_end
-    return (size + padding + end - effective_kernel(kernel, dilation)) // stride + 1
+    num = size + padding + end - effective_kernel(kernel, dilation)
+    if division == "trunc" and num < 0:
+        return -(-num // stride) + 1
+    if division == "tf" and num + stride < 0:   # TF: (num + S) / S, toward zero
+        return -(-(num + stride) // stride)
+    return num // stride + 1
 
 
 def pool_out(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
-             ceil_mode: bool = False, padding_end: int | None = None) -> int:
-    """torch MaxPoolNd/AvgPoolNd output size (``pooling_output_shape`` in ATen).
+             ceil_mode: bool = False, padding_end: int | None = None,
+             clip: str = "clip", division: str = "floor") -> int:
+    """Pooling output size; by default torch's MaxPoolNd/AvgPoolNd (``pooling_output_shape``
+    in ATen), which onnxruntime and MindSpore share.
 
-    floor mode: ``conv_out``.  ceil mode: ceil((W + 2P - d*(F-1) - 1) / S) + 1,
-    then one less if the last window would start in the right padding:
-    torch drops a window that starts at or beyond W + p_begin
-    (W=32, F=1, S=2, ceil -> 16, not 17).
+    floor mode: ``conv_out``.  ceil mode: ceil((W + 2P - d*(F-1) - 1) / S) + 1, and then
+    by ``clip``, the rule for a last window that would start at or beyond W + p_begin:
+    "clip" drops it (torch, onnxruntime, MindSpore: W=32, F=1, S=2 gives 16, not 17);
+    "keep" keeps it (Paddle, MXNet: 17); "clip_if_padded" drops it only when the layer
+    pads (Caffe's pooling_layer.cpp: ``if (pad_h_ || pad_w_)``).
     """
     if not ceil_mode:
-        return conv_out(size, kernel, stride, padding, dilation, padding_end)
+        return conv_out(size, kernel, stride, padding, dilation, padding_end, division)
     end = padding if padding_end is None else padding_end
     out = ceil_div(size + padding + end - effective_kernel(kernel, dilation), stride) + 1
-    # torch ignores a window that would start in the right padding
+    if clip == "keep" or clip == "clip_if_padded" and not (padding or end):
+        return out
+    # a window that would start in the right padding is ignored
     if (out - 1) * stride >= size + padding:
         out -= 1
     return out
@@ -70,16 +86,58 @@ def conv_transpose_out(size: int, kernel: int, stride: int = 1, padding: int = 0
     return (size - 1) * stride - padding - end + dilation * (kernel - 1) + output_padding + 1
 
 
-def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+def transposed_out(size: int, kernel: int, stride: int, dilation: int, padding,
+                   output_padding: int | None, valid: str = "kernel",
+                   explicit: str = "crop", same: str = "stride") -> int:
+    """A transposed convolution's output size for each framework's kind of padding.
+
+    ``padding`` is "same", "valid" or an explicit (begin, end) pair; span = d*(F-1) + 1.
+    - "same": W*S (``same="stride"``: MindSpore, Paddle, flax, whatever output_padding);
+      Keras (``same="keras"``) with an output_padding given computes
+      (W-1)*S + span - 2*(span // 2) + output_padding; onnxruntime's SAME_UPPER gives
+      min(W*S, (W-1)*S + span + output_padding) (``same="min"``).
+    - "valid": (W-1)*S + span + output_padding (``valid="kernel"``: torch, MindSpore,
+      Paddle); Keras and flax with no output_padding: (W-1)*S + max(span, S)
+      (``valid="max"``).
+    - explicit: torch crops it from the output: (W-1)*S - p_b - p_e + span + op
+      (``explicit="crop"``); jax.lax.conv_transpose pads the stride-dilated input and runs
+      a stride-1 window: (W-1)*S + 1 + p_b + p_e - span + 1 (``explicit="lax"``).
+    """
+    span = effective_kernel(kernel, dilation)
+    op = output_padding or 0
+    if padding == "same":
+        if same == "min":       # onnxruntime: W*S unless the kernel cannot reach it
+            return min(size * stride, (size - 1) * stride + span + op)
+        if output_padding is None or same == "stride":
+            return size * stride
+        return (size - 1) * stride + span - 2 * (span // 2) + op
+    if padding == "valid":
+        if output_padding is None and valid == "max":
+            return (size - 1) * stride + max(span, stride)
+        return (size - 1) * stride + span + op
+    begin, end = padding
+    if explicit == "lax":
+        return (size - 1) * stride + 1 + begin + end - span + 1
+    return (size - 1) * stride - begin - end + span + op
+
+
+def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1,
+                 split: str = "end", dilated: bool = True, negative: bool = False):
     """(begin, end) padding for 'same'; TF/Keras 'same' and ONNX auto_pad=SAME_UPPER.
 
     out = ceil(W/S); total = max((out-1)*S + d*(F-1) + 1 - W, 0);
-    begin = total // 2 and the odd pixel goes at the end.  Any stride works
-    (torch accepts padding='same' only with stride 1, where this agrees with it).
+    begin = total // 2 and the odd pixel goes at the end ("end"; ONNX SAME_LOWER puts it
+    at the "start").  Any stride works (torch accepts padding='same' only with stride 1,
+    where this agrees with it).  ``dilated=False`` counts the bare kernel F, not the
+    dilated one (Paddle's 'SAME'), so the output may be smaller than ceil(W/S).
     """
     out = ceil_div(size, stride)
-    total = max((out - 1) * stride + effective_kernel(kernel, dilation) - size, 0)
-    return total // 2, total - total // 2
+    span = effective_kernel(kernel, dilation if dilated else 1)
+    need = (out - 1) * stride + span - size
+    total = max(need, 0)
+    small = total // 2
+    pads = (small, total - small) if split == "end" else (total - small, small)
+    return (*pads, need) if negative else pads
 
 
 def full_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:

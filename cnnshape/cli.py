@@ -245,7 +245,7 @@ def _axes(dims, per_axis: dict) -> int:
 
 
 def _window_command(family: str, fields: dict, per_axis: dict, c, dims, explain: bool,
-                    fmt: str):
+                    fmt: str, framework=None):
     """One conv or pool layer from flags.  ``per_axis`` maps a field name to its flag
     and the tuple click parsed (one value for all axes, or one per axis)."""
     from .graph import analyze_layer
@@ -253,15 +253,21 @@ def _window_command(family: str, fields: dict, per_axis: dict, c, dims, explain:
     given = {flag: v for flag, v in per_axis.values() if isinstance(v, tuple)}
     n = _axes(dims, given)
     for field, (flag, values) in per_axis.items():
-        if not isinstance(values, tuple):   # a mode ('same') or a default left to the layer
+        if values is None:                  # not given: the layer's (framework's) default
+            continue
+        if not isinstance(values, tuple):   # a mode ('same')
             fields[field] = values
+        elif field == "padding" and len(values) == 1 and isinstance(values[0], int):
+            fields[field] = values[0]       # one int for every axis, as written (flax's
+            #                                 pools tell an int from a pair per axis)
         elif len(values) == n:
             fields[field] = list(values)
         else:                               # one value, an int or a [begin, end] pair
             fields[field] = [values[0]] * n
     w = tuple(fields.pop("size"))
+    fields = {k: v for k, v in fields.items() if v is not None}
     try:
-        layer = kind(f"{family}{n}d").build(fields)
+        layer = kind(f"{family}{n}d").build(fields, framework)
         report = analyze_layer(layer, w, c)
     except Problems as e:
         _fail(e.problems)
@@ -299,10 +305,16 @@ def _report_errors(func):
 W = click.option("--w", "w", type=EXTENT, required=True,
                  help="Input size W: 256, or one per axis (480x640, 16x112x112).")
 F = click.option("--f", "f", type=SIZES, required=True, help="Kernel size F, or one per axis.")
-P = click.option("--p", "p", type=PAD, default="0", show_default=True,
-                 help="Padding P: N, per axis NxN, begin:end per axis, same, valid, full.")
-D = click.option("--d", "d", type=SIZES, default="1", show_default=True,
-                 help="Dilation D, or one per axis.")
+P = click.option("--p", "p", type=PAD,
+                 help="Padding P: N, per axis NxN, begin:end per axis, same, valid, full  "
+                      "[default: 0, or the framework's]")
+D = click.option("--d", "d", type=SIZES, help="Dilation D, or one per axis  [default: 1]")
+FRAMEWORK = click.option(
+    "--framework", type=click.Choice(["torch", "tensorflow", "keras", "onnx", "mindspore",
+                                      "paddle", "mxnet", "jax", "caffe"]),
+    help="Compute as this framework does: its defaults for what is not given, its rounding "
+         "and 'same' rules, its refusals  [default: the spec's framework:, else torch's "
+         "arithmetic with TF's 'same']")
 C = click.option("--c", "c", type=COUNT, help="Input channels C.")
 DIMS = click.option("--dims", type=Whole(1, 3),
                     help="Spatial axes: 1, 2 or 3  [default: from per-axis values, else 2]")
@@ -318,23 +330,26 @@ LAYER_FORMAT = click.option(
 @main.command()
 @W
 @F
-@click.option("--s", "s", type=SIZES, default="1", show_default=True,
-              help="Stride S, or one per axis.")
+@click.option("--s", "s", type=SIZES, help="Stride S, or one per axis  [default: 1]")
 @P
 @D
 @C
 @click.option("--k", "k", type=COUNT, help="Number of filters K (output channels).")
-@click.option("--groups", type=COUNT, default=1, show_default=True,
-              help="Groups g: channels split into g independent convolutions.")
-@click.option("--bias/--no-bias", default=True, show_default=True, help="One bias per filter.")
+@click.option("--groups", type=COUNT, help="Groups g: channels split into g independent "
+              "convolutions  [default: 1]")
+@click.option("--bias/--no-bias", default=None,
+              help="One bias per filter  [default: --bias, or the framework's]")
 @click.option("--transposed", is_flag=True, help="Transposed convolution (ConvTranspose).")
-@click.option("--output-padding", type=SIZES, default="0", show_default=True,
-              help="Extra size at the end of a transposed convolution's output.")
+@click.option("--output-padding", type=SIZES,
+              help="Extra size at the end of a transposed convolution's output  [default: 0, "
+                   "or the framework's]")
+@FRAMEWORK
 @DIMS
 @EXPLAIN
 @LAYER_FORMAT
 @_report_errors
-def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, explain, fmt):
+def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, framework,
+         explain, fmt):
     """Output size (and, with --c and --k, shape and costs) of one convolution.
 
     \b
@@ -345,15 +360,15 @@ def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, ex
     if (c is None) != (k is None):
         raise click.UsageError("give --c (input channels) and --k (filters) together, "
                                "or neither for the output size alone")
-    fields = {"out_channels": k or groups, "groups": groups, "bias": bias}
+    fields = {"out_channels": k or groups or 1, "groups": groups, "bias": bias}
     per_axis = {"size": ("--w", w), "kernel_size": ("--f", f), "stride": ("--s", s),
                 "padding": ("--p", p), "dilation": ("--d", d)}
     if transposed:
         per_axis["output_padding"] = ("--output-padding", output_padding)
-    elif output_padding != (0,):
+    elif output_padding is not None:
         raise click.UsageError("--output-padding needs --transposed")
     _window_command("conv_transpose" if transposed else "conv", fields, per_axis, c, dims,
-                    explain, fmt)
+                    explain, fmt, framework)
 
 
 @main.command()
@@ -365,14 +380,16 @@ def conv(w, f, s, p, d, c, dims, k, groups, bias, transposed, output_padding, ex
 @C
 @click.option("--mode", type=click.Choice(["max", "avg"]), default="max", show_default=True,
               help="Max or average pooling.")
-@click.option("--ceil-mode", is_flag=True,
-              help="Round up, as torch ceil_mode=True "
-              "(a window starting in the padding is dropped).")
+@click.option("--ceil-mode/--no-ceil-mode", default=None,
+              help="Round up, as torch ceil_mode=True (a window starting in the padding is "
+                   "dropped; --framework gives another framework's rule)  [default: off, or "
+                   "the framework's]")
+@FRAMEWORK
 @DIMS
 @EXPLAIN
 @LAYER_FORMAT
 @_report_errors
-def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
+def pool(w, f, s, p, d, c, dims, mode, ceil_mode, framework, explain, fmt):
     """Output size (and, with --c, shape) of one max or average pool.
 
     \b
@@ -382,11 +399,11 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, explain, fmt):
     fields = {"ceil_mode": ceil_mode}
     per_axis = {"size": ("--w", w), "kernel_size": ("--f", f), "stride": ("--s", s),
                 "padding": ("--p", p)}
-    if mode == "max":
-        per_axis["dilation"] = ("--d", d)
-    elif d != (1,):
+    if mode == "max" or framework is not None:
+        per_axis["dilation"] = ("--d", d)   # a framework refuses it in its own words
+    elif d is not None and d != (1,):
         raise click.UsageError("--d (dilation) is for --mode max; torch's AvgPool has none")
-    _window_command(f"{mode}pool", fields, per_axis, c, dims, explain, fmt)
+    _window_command(f"{mode}pool", fields, per_axis, c, dims, explain, fmt, framework)
 
 
 SCALE = click.option(
@@ -413,8 +430,9 @@ def _scale(scale) -> dict:
 @click.option("--pager/--no-pager", default=True, show_default=True,
               help="Page a table taller than the terminal (PAGER, default less -FRX).")
 @SCALE
+@FRAMEWORK
 @_report_errors
-def model(spec, input_shape, fmt, depth, rf, pager, scale):
+def model(spec, input_shape, fmt, depth, rf, pager, scale, framework):
     """Every layer's output shape and cost, with totals.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -429,7 +447,7 @@ def model(spec, input_shape, fmt, depth, rf, pager, scale):
     from .graph import propagate
     from .render import render_model
     with paused_gc():
-        result = propagate(load(spec, input_shape, **_scale(scale)))
+        result = propagate(load(spec, input_shape, framework, **_scale(scale)))
         color = _color()
         text = render_model(result, fmt, depth=depth, color=color, width=_width(), rf=rf)
     _page(text, pager, color)
@@ -473,7 +491,8 @@ def schema():
               default="text", show_default=True,
               help="github: workflow commands that annotate the diff.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check(paths, fmt, strict):
+@FRAMEWORK
+def check(paths, fmt, strict, framework):
     """Validate specs for CI: one line per problem, then a summary.
 
     PATHS are spec files, directories (every *.yaml / *.yml in them) or globs. Exit code 0:
@@ -493,7 +512,7 @@ def check(paths, fmt, strict):
             raise click.UsageError(f"no spec file matches {e.args[0]!r}")
         # a folder that cannot be listed may hold specs: passing without them would lie
         raise click.UsageError(f"cannot read {e.filename!r}: {e.strerror or e}")
-    diagnostics = sorted(d for f in files for d in api.check(f))
+    diagnostics = sorted(d for f in files for d in api.check(f, framework))
     total = summary(diagnostics, len(files))
     if fmt == "json":
         click.echo(FORMATS["json"](diagnostics, total))
@@ -560,7 +579,8 @@ class Open(click.ParamType):
 @click.option("--all", "show_all", is_flag=True, help="List every solution, not the first 12.")
 @click.option("--format", "fmt", type=Format({"text": "text", "json": "json"}),
               default="text", show_default=True, help=FORMAT_HELP)
-def solve(out, w, f, s, p, d, transposed, show_all, fmt):
+@FRAMEWORK
+def solve(out, w, f, s, p, d, transposed, show_all, fmt, framework):
     """Find the kernel, stride, padding, dilation or input size that give an output size.
 
     Leave any of --w --f --s --p --d open; every answer is checked by the forward
@@ -579,6 +599,9 @@ def solve(out, w, f, s, p, d, transposed, show_all, fmt):
         raise click.UsageError("--p: a transposed convolution takes one padding per axis "
                                "(torch's ConvTranspose pads both ends alike)")
     answers, dims = solve_axes(out, w, f, s, p, d, transposed)
+    if framework is not None:   # only what that framework computes and accepts
+        from .solve import for_framework
+        answers = for_framework(answers, framework, transposed)
     click.echo(solve_json(answers, dims) if fmt == "json"
                else solve_text(answers, dims, show_all))
     if not all(a.solutions for a in answers):
@@ -592,8 +615,9 @@ def solve(out, w, f, s, p, d, transposed, show_all, fmt):
 @click.option("--all", "show_all", is_flag=True, help="List every accepted size.")
 @click.option("--format", "fmt", type=Format({"text": "text", "json": "json"}),
               default="text", show_default=True, help=FORMAT_HELP)
+@FRAMEWORK
 @_report_errors
-def inputs(spec, size_range, show_all, fmt):
+def inputs(spec, size_range, show_all, fmt, framework):
     """Which input sizes a network accepts, and which of them are exact.
 
     SPEC is a YAML file or a zoo name (see cnnshape zoo).
@@ -617,7 +641,7 @@ def inputs(spec, size_range, show_all, fmt):
         raise click.UsageError(f"--range {low} {high}: scan at most {MAX_SCAN:,} sizes at "
                                "a time (every size runs the whole network)")
     with paused_gc():
-        spec_ = load((spec,))
+        spec_ = load((spec,), framework=framework)
         if len(spec_.input_shape) < 2:
             from .diagnostics import Diagnostic, SpecError
             raise SpecError([Diagnostic(spec_.path, *spec_.input_pos, "CS014", "error",
@@ -641,8 +665,9 @@ def inputs(spec, size_range, show_all, fmt):
               show_default=True, help="Colours for a light or a dark page.")
 @click.option("--no-kernels", is_flag=True, help="Do not draw the kernel windows.")
 @click.option("--no-legend", is_flag=True, help="Do not draw the colour legend.")
+@FRAMEWORK
 @_report_errors
-def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
+def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend, framework):
     """Draw the network as cuboids (SVG), as the AlexNet paper drew it.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -657,7 +682,7 @@ def draw(spec, output, input_shape, depth, scale, theme, no_kernels, no_legend):
     from .render.svg import render_svg
     _not_an_input(output, spec)
     with paused_gc():
-        result = propagate(load(spec, input_shape))
+        result = propagate(load(spec, input_shape, framework))
     svg = render_svg(result, depth, scale=scale, theme=theme, kernels=not no_kernels,
                      legend=not no_legend)
     _write(svg, output)
@@ -853,8 +878,9 @@ def _write(text: str | bytes, output) -> None:
               help="Collapse blocks nested deeper than this (1: top level only).")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
               show_default=True, help="The drawing's theme.")
+@FRAMEWORK
 @_report_errors
-def report(spec, output, input_shape, depth, theme):
+def report(spec, output, input_shape, depth, theme, framework):
     """One self-contained HTML file: drawing, sortable layer table, totals, problems.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -874,7 +900,7 @@ def report(spec, output, input_shape, depth, theme):
     _not_an_input(output, spec)
     try:
         with paused_gc():
-            result = propagate(load(spec, input_shape))
+            result = propagate(load(spec, input_shape, framework))
     except SpecError as e:
         if output:  # the file still tells what is wrong, for a CI artifact
             _write(render_html_problems(" ".join(spec), e.diagnostics), output)

@@ -22,7 +22,7 @@ def analyze_layer(layer: Windowed, sizes: Shape, channels: int | None = None) ->
         unread = () if transposed else (None if runs is None else tuple(runs))
         axes.append(AxisWork(a.size, a.kernel, a.stride, a.pad_begin, a.pad_end, a.dilation, o,
                              mode, getattr(layer, "ceil_mode", False), transposed,
-                             layer.output_padding[i] if transposed else 0, unread))
+                             layer.output_paddings()[i] if transposed else 0, unread))
     report = LayerReport(layer.type_name, tuple(sizes), out, tuple(axes))
     if channels is None:
         return report

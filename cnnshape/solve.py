@@ -183,3 +183,34 @@ def solve_axes(out, w, f, s, p, d, transposed=False):
             cache[problem] = solve(o, w_, f_, s_, p_, d_ or 1, d_ is None, transposed)
     answers = [cache[problem] for problem in problems]
     return ([answers[0]] if len(set(problems)) == 1 else answers), dims
+
+
+def for_framework(answers, framework: str, transposed: bool = False):
+    """The answers with only the solutions ``framework`` computes as the solver did (its
+    dialect's arithmetic, defaults and refusals, cnnshape.dialects): each is tried as a 1-D
+    layer with its explicit padding, or as 'valid' (no padding) or 'same' (the padding TF's
+    'same' applies), the spellings a framework without explicit padding takes."""
+    from dataclasses import replace
+
+    from .layers import Problem, Problems, kind
+    family = "conv_transpose1d" if transposed else "conv1d"
+
+    def works(sol: Solution) -> bool:
+        spellings = [[list(sol.padding)]]
+        if sol.padding == (0, 0):
+            spellings.append("valid")
+        if sol.tf_same:
+            spellings.append("same")
+        for padding in spellings:
+            fields = {"out_channels": 1, "kernel_size": sol.kernel, "stride": sol.stride,
+                      "padding": padding, "dilation": sol.dilation}
+            if transposed:
+                fields["output_padding"] = sol.output_padding
+            try:
+                layer = kind(family).build(fields, framework)
+                if layer.spatial((sol.size,)) == (sol.out,):
+                    return True
+            except (Problem, Problems):
+                continue
+        return False
+    return [replace(a, solutions=tuple(s for s in a.solutions if works(s))) for a in answers]

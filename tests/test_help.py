@@ -80,14 +80,15 @@ def test_text_and_its_old_name_table_are_accepted_everywhere(args, monkeypatch):
 
 
 def test_conv_and_pool_options_read_as_the_formula():
-    """W, F, S, P, D, then channels and filters, then the layer's kind, then the output."""
+    """W, F, S, P, D, then channels and filters, then the layer's kind, then whose
+    arithmetic, then the output."""
     def order(name):
         return [p.opts[-1] for p in main.commands[name].params if isinstance(p, click.Option)]
     assert order("conv") == ["--w", "--f", "--s", "--p", "--d", "--c", "--k", "--groups",
-                             "--bias", "--transposed", "--output-padding", "--dims", "--explain",
-                             "--format"]
-    assert order("pool") == ["--w", "--f", "--s", "--p", "--d", "--c", "--mode", "--ceil-mode",
+                             "--bias", "--transposed", "--output-padding", "--framework",
                              "--dims", "--explain", "--format"]
+    assert order("pool") == ["--w", "--f", "--s", "--p", "--d", "--c", "--mode", "--ceil-mode",
+                             "--framework", "--dims", "--explain", "--format"]
 
 
 # --- completion -------------------------------------------------------------------------------

@@ -200,7 +200,7 @@ def conv_transpose(e, layer, xs, y):
                       "use groups=1, or export to pytorch or onnx")
     axes = layer.axes(x[1:])
     args = [str(layer.out_channels), _t(layer.kernel_size), f"strides={_t(layer.stride)}",
-            f"output_padding={_t(layer.output_padding)}"]
+            f"output_padding={_t(layer.output_paddings())}"]
     if max(layer.dilation) > 1:
         args.append(f"dilation_rate={_t(layer.dilation)}")
     if not layer.bias:

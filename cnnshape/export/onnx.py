@@ -229,7 +229,7 @@ def _conv_transpose(g, t, xs):
     w = g.weight(f"{t.name}.weight", (x[0], L.out_channels // L.groups, *L.kernel_size))
     b = [g.weight(f"{t.name}.bias", (L.out_channels,))] if L.bias else []
     g.op("ConvTranspose", [xs[0], w, *b], t.name, t.y, dilations=list(L.dilation),
-         group=L.groups, output_padding=list(L.output_padding), **_window_attrs(L, x))
+         group=L.groups, output_padding=list(L.output_paddings()), **_window_attrs(L, x))
 
 
 # --- pools -------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def _conv_transpose(c):
     args = [Arg("in_channels", x[0], True), Arg("out_channels", layer.out_channels, True),
             Arg("kernel_size", _one(layer.kernel_size), True)]
     _kw(args, stride=(_one(layer.stride), 1), padding=(_one(sym), 0),
-        output_padding=(_one(layer.output_padding), 0), groups=(layer.groups, 1),
+        output_padding=(_one(layer.output_paddings()), 0), groups=(layer.groups, 1),
         bias=(layer.bias, True), dilation=(_one(layer.dilation), 1))
     after = () if layer.trainable else ("{m}.requires_grad_(False)",)
     if not any(b or e for b, e in crop):

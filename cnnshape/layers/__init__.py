@@ -315,6 +315,23 @@ class Table(Kind):
         return tuple(rows)
 
 
+class Framework(Kind):
+    """A framework whose arithmetic the layer follows (cnnshape.dialects), or null."""
+    schema = {"oneOf": [{"type": "null"}, {"enum": [
+        "torch", "tensorflow", "keras", "onnx", "mindspore", "paddle", "mxnet", "jax",
+        "caffe"]}]}
+
+    @staticmethod
+    def parse(value, name, dims):
+        if value is None:
+            return None
+        from ..dialects import DIALECTS, unknown
+        if value not in DIALECTS:
+            raise Problem("CS105", f"{name} must name a framework, got {_show(value)}",
+                          unknown(value), name)
+        return value
+
+
 class Bool(Kind):
     schema = {"type": "boolean"}
 
@@ -358,6 +375,7 @@ class Layer:
     ranks = (1, 2, 3, 4)
     primary = None  # the field a bare number sets in the inline form: "conv2d 32" -> out_channels
     prefix = None   # automatic names: prefix + counter (conv1, pool1); None: the type name
+    family = None   # a windowed kind's family in cnnshape.dialects (conv, maxpool, ...)
     merges = False  # True: takes several inputs (concat, add, mul)
     splits = False  # True: gives several outputs, read as name.0, name.1 (split, chunk)
 
@@ -381,8 +399,20 @@ class Layer:
         """Cross-field checks; raise Problem."""
 
     @classmethod
-    def build(cls, values: dict) -> "Layer":
-        """Build from a mapping of field names, refusing unknown and missing fields."""
+    def build(cls, values: dict, framework: str | None = None,
+              spelling: str | None = None) -> "Layer":
+        """Build from a mapping of field names, refusing unknown and missing fields.
+
+        A windowed kind (with a ``family``) under a ``framework`` (or with ``framework:``
+        among its values) reads the framework's own argument names and takes its defaults
+        for the arguments not given (cnnshape.dialects); ``spelling`` names the framework
+        whose argument names the values use, when it is another."""
+        if cls.family is not None:
+            framework = values.get("framework", framework)
+            if framework is not None or spelling is not None:
+                from ..dialects import DIALECTS, resolve
+                if framework is None or framework in DIALECTS:
+                    values = resolve(cls, values, framework, spelling)
         known = _fields(cls)
         problems = []
         for key in values:

@@ -7,6 +7,7 @@ from . import (
     WHOLE,
     Bool,
     Cost,
+    Framework,
     Layer,
     Padding,
     PerAxis,
@@ -32,6 +33,12 @@ class PoolNd(Windowed):
         "P: int, per axis, [begin, end] per axis, 'same' or 'valid'; at most half the kernel"))
     ceil_mode: Bool = field(default=False, metadata=doc(
         "round the output size up; a window starting in the right padding is dropped"))
+    framework: Framework = field(default=None, metadata=doc(
+        "follow this framework's arithmetic and defaults (the spec's framework: sets it for "
+        "every layer)"))
+
+    def rounds_up(self) -> bool:
+        return self.ceil_mode
 
     def strides(self):
         return self.kernel_size if self.stride is None else self.stride
@@ -43,6 +50,8 @@ class PoolNd(Windowed):
         if self.padding == "full":
             raise Problem("CS105", f"{self.type_name}: padding 'full' is for convolutions",
                           "give an int, 'same' or 'valid'", "padding")
+        if self.framework is not None:
+            return super().validate()   # the framework's own refusals
         if isinstance(self.padding, tuple):
             for k, pair in zip(self.kernel_size, self.padding):
                 if max(pair) * 2 > k:
@@ -52,8 +61,9 @@ class PoolNd(Windowed):
                                   f"use padding <= {k // 2}", "padding")
 
     def axis_out(self, a: Axis) -> int:
+        clip = "clip" if self.framework is None else self.dialect.rule("ceil", self.family)
         return ar.pool_out(a.size, a.kernel, a.stride, a.pad_begin, a.dilation,
-                           self.ceil_mode, a.pad_end)
+                           self.rounds_up(), a.pad_end, clip, self.division())
 
     def output_shape(self, x: Shape) -> Shape:
         return (x[0], *self.spatial(x[1:]))
@@ -65,6 +75,7 @@ class PoolNd(Windowed):
 @dataclass(frozen=True, kw_only=True)
 class MaxPoolNd(PoolNd):
     """torch.nn.MaxPoolNd."""
+    family = "maxpool"
     dilation: PerAxis = field(default=1, metadata=doc("spacing between window taps"))
 
     def dilations(self):
@@ -74,6 +85,7 @@ class MaxPoolNd(PoolNd):
 @dataclass(frozen=True, kw_only=True)
 class AvgPoolNd(PoolNd):
     """torch.nn.AvgPoolNd (which has no dilation)."""
+    family = "avgpool"
     count_include_pad: Bool = field(default=True, metadata=doc(
         "divide by the whole window, padding included; does not change shapes"))
 

@@ -24,22 +24,26 @@ from .positions import NOWHERE, PList, PMap, item_where, key_where, val_where, w
 from .reading import check_tree, parse_yaml, read_text
 
 
-def load_spec(source, path: str | None = None, input_shape=None) -> Spec:
-    """A spec from a path, YAML text or a dict; raises SpecError with every problem found."""
+def load_spec(source, path: str | None = None, input_shape=None, framework=None,
+              spelling=None) -> Spec:
+    """A spec from a path, YAML text or a dict; raises SpecError with every problem found.
+
+    ``framework`` overrides the spec's ``framework:``; ``spelling`` names the framework
+    whose argument names the spec uses, when it is not the one computed (``port``)."""
     if isinstance(source, dict):
         data, label = source, path or "<dict>"
         check_tree(data, label)
     else:
         label = path or str(source)
         data = parse_yaml(read_text(source, label), label)
-    return Expander(label).spec(data, input_shape)
+    return Expander(label, framework, spelling).spec(data, input_shape)
 
 
-def inline_spec(layers, input_shape, name: str = "inline") -> Spec:
+def inline_spec(layers, input_shape, name: str = "inline", framework=None) -> Spec:
     """The command line's quick chain: each argument is one inline layer string.
 
     A diagnostic's line is the layer's position among the arguments (1 = the first)."""
     items = PList(layers)
     items.pos, items.item_pos = (1, 1), [(i + 1, 1) for i in range(len(items))]
     data = {"name": name, "input": list(input_shape), "layers": items}
-    return Expander("<layer argument>").spec(data, None)
+    return Expander("<layer argument>", framework).spec(data, None)

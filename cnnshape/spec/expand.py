@@ -17,7 +17,8 @@ from .names import Naming, Scope, suggest
 from .nodes import Group, Node, Spec
 from .positions import NOWHERE, item_where, key_where, val_where, where
 
-TOP_KEYS = ("name", "description", "source", "input", "layers", "blocks", "expect", "outputs")
+TOP_KEYS = ("name", "description", "source", "framework", "input", "layers", "blocks",
+            "expect", "outputs")
 MODEL_EXPECT = ("output_shape", "params", "max_params", "non_trainable_params", "macs",
                 "max_macs")
 
@@ -29,8 +30,11 @@ class _TooDeep(Exception):
 class Expander(LayerBuilding, Blocks, RepeatsAndBranches, Naming):
     """Walks the spec once: blocks, repeats, branches and references become Nodes."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, framework=None, spelling=None):
         self.path = path
+        #: the framework whose arithmetic the windowed layers follow (None: the default);
+        #: given here it overrides the spec's framework: key
+        self.framework, self.spelling, self.forced = framework, spelling, framework
         self.problems: list[Diagnostic] = []
         self.nodes: list[Node] = []
         self.groups: list[Group] = []
@@ -68,6 +72,7 @@ class Expander(LayerBuilding, Blocks, RepeatsAndBranches, Naming):
             if key not in TOP_KEYS:
                 self.error(key_where(data, key), "CS011", f"unknown top-level key {key!r}",
                            suggest(str(key), TOP_KEYS) or "allowed: " + ", ".join(TOP_KEYS))
+        self.read_framework(data)
         shape = self.input_shape(data, input_shape)
         blocks = data.get("blocks") or {}
         if not isinstance(blocks, dict):
@@ -114,7 +119,20 @@ class Expander(LayerBuilding, Blocks, RepeatsAndBranches, Naming):
         return Spec(self.path, str(name or ""), str(data.get("description", "") or ""),
                     str(data.get("source", "") or ""), shape,
                     val_where(data, "input") if "input" in data else where(data), self.nodes,
-                    self.groups, expect, self.expects, outputs=outputs)
+                    self.groups, expect, self.expects, outputs=outputs,
+                    framework=self.framework)
+
+    def read_framework(self, data) -> None:
+        """``framework:``: whose arithmetic and defaults the windowed layers follow."""
+        if "framework" not in data:
+            return
+        from ..dialects import DIALECTS, unknown
+        value = data["framework"]
+        if value is not None and value not in DIALECTS:
+            self.error(val_where(data, "framework"), "CS029",
+                       f"framework must name a framework, got {value!r}", unknown(value))
+        elif self.forced is None:
+            self.framework = value
 
     def outputs(self, data) -> tuple[int, ...]:
         """The layers named by ``outputs:`` (a block use stands for its last layer): the

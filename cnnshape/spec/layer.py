@@ -37,7 +37,7 @@ class LayerBuilding:
         if fields is None:
             return prev
         try:
-            layer = cls.build(fields)
+            layer = cls.build(fields, self.framework, self.spelling)
         except self.Problems as e:
             for p in e.problems:
                 self.error(positions.get(p.field, pos), p.code, p.message, p.hint, scope.context)

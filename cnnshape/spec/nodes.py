@@ -48,4 +48,6 @@ class Spec:
     extra_totals: object = None
     #: layers the network returns beside its last (``outputs:``): read, so never CS304
     outputs: tuple[int, ...] = ()
+    #: the framework whose arithmetic the windowed layers follow (None: cnnshape's default)
+    framework: str | None = None
 
