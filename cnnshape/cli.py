@@ -406,6 +406,47 @@ def pool(w, f, s, p, d, c, dims, mode, ceil_mode, framework, explain, fmt):
     _window_command(f"{mode}pool", fields, per_axis, c, dims, explain, fmt, framework)
 
 
+FRAMEWORK_NAMES = ["torch", "tensorflow", "keras", "onnx", "mindspore", "paddle", "mxnet",
+                   "jax", "caffe"]
+
+
+@main.command()
+@click.argument("spec", shell_complete=complete_spec)
+@click.option("--to", "target", type=click.Choice(FRAMEWORK_NAMES), required=True,
+              help="The framework you port to.")
+@click.option("--from", "source", type=click.Choice(FRAMEWORK_NAMES),
+              help="The framework the spec is written for  [default: its framework:, else "
+                   "torch's arithmetic with TF's 'same']")
+@click.option("--input", "input_shape", type=SHAPE, help="Input shape, overriding the spec's.")
+@click.option("--format", "fmt", type=Format({"text": "text", "json": "json",
+                                               "markdown": "markdown", "github": "github"}),
+              default="text", show_default=True,
+              help="markdown: for a pull request or $GITHUB_STEP_SUMMARY; github: workflow "
+                   "commands that annotate the diff.")
+@_report_errors
+def port(spec, target, source, input_shape, fmt):
+    """Where a network computes differently in another framework, why, and the fix.
+
+    Each convolution and pool is rebuilt from its fields as written, so an argument left
+    out takes the target's default, and run on the input it has in the source. For each
+    layer that differs: both shapes and params, the rule that makes the difference, and a
+    change, checked before it is shown, that makes the target agree. Exit code 0: the
+    network computes the same; 1: it does not (or the spec has errors).
+
+    \b
+    Example:
+        cnnshape port docs/ports/mindspore_net.yaml --to torch
+        cnnshape port docs/ports/googlenet_caffe.yaml --to torch --format markdown
+    """
+    from .api import paused_gc
+    from .port import RENDERERS
+    from .port import port as compare
+    with paused_gc():
+        report = compare(spec, target, source, input_shape)
+    click.echo(RENDERERS[fmt](report))
+    sys.exit(1 if report.differs else 0)
+
+
 SCALE = click.option(
     "--scale", type=click.Choice(list("nsmlx")),
     help="An Ultralytics YAML's model scale  [default: from the file name, as Ultralytics "

@@ -75,6 +75,16 @@ def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def escape_data(text: str) -> str:
+    """A workflow command's message: '%', CR and LF escaped, control characters shown."""
+    return printable(_escape(text))
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property (file=, title=): ':' and ',' end it, so escaped too."""
+    return printable(_escape(text).replace(":", "%3A").replace(",", "%2C"))
+
+
 def format_github(diagnostics) -> str:
     """GitHub Actions workflow commands: ``::error file=F,line=L,col=C::message``."""
     lines = []
@@ -83,7 +93,7 @@ def format_github(diagnostics) -> str:
         # and ':' also end it (actions/toolkit's escapeProperty)
         # ('\r' and '\n' first: they have their own escapes; other controls would colour
         # or hide the log's text)
-        path = printable(_escape(d.path).replace(":", "%3A").replace(",", "%2C"))
+        path = escape_property(d.path)
         props = f"file={path}" + (f",line={d.line},col={d.column}" if d.line else "")
         text = printable(_escape(f"[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else "")))
         lines.append(f"::{d.level} {props}::{text}")

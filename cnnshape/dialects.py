@@ -265,6 +265,25 @@ class Dialect:
     #: convolutions: params the framework creates ("weights+bias", or "none" for tf.nn,
     #: whose ops hold no variables)
     params: str = "weights+bias"
+    #: {field: {value: how the framework writes that argument}} where its spelling is not
+    #: name=value (Caffe's round_mode=CEIL, MindSpore's pad_mode='same')
+    spell_values: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The framework's short name: "MindSpore", not "MindSpore (mindspore.nn)"."""
+        return self.title.split(" (")[0]
+
+    def spell(self, family: str, key: str, value) -> str:
+        """``key=value`` as the framework writes it."""
+        special = self.spell_values.get(key, {})
+        if not isinstance(value, (list, dict)) and value in special:
+            return special[value]
+        if isinstance(value, tuple):
+            value = value[0] if len(set(value)) == 1 else list(value)
+        shown = repr(value) if isinstance(value, str) else "not set" if value is None \
+            else str(value)
+        return f"{self.names.get(family, {}).get(key, key)}={shown}"
 
     def rule(self, name: str, family: str):
         """The value of rule ``name`` for ``family``."""
@@ -375,6 +394,7 @@ _CAFFE = Dialect(
         "maxpool": ("kernel_size", "stride", "padding", "ceil_mode"),
         "avgpool": ("kernel_size", "stride", "padding", "ceil_mode")}),
     extra_aliases={f: {"round_mode": ("ceil_mode", "round_mode")} for f in _POOLS},
+    spell_values={"ceil_mode": {True: "round_mode: CEIL", False: "round_mode: FLOOR"}},
     calls={"conv": "Convolution", "conv_transpose": "Deconvolution",
            "maxpool": "Pooling (MAX)", "avgpool": "Pooling (AVE)"},
     defaults={"conv": {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True},
@@ -398,6 +418,7 @@ _MINDSPORE = Dialect(
                          "output_padding": "output_padding", "ceil_mode": "ceil_mode",
                          "count_include_pad": "count_include_pad"}),
     extra_aliases={f: {"pad_mode": ("$pad_mode", "same")} for f in FAMILIES},
+    spell_values={"padding": {"same": "pad_mode='same'", "valid": "pad_mode='valid'"}},
     calls={"conv": "nn.Conv{d}d", "conv_transpose": "nn.Conv{d}dTranspose",
            "maxpool": "nn.MaxPool{d}d", "avgpool": "nn.AvgPool{d}d"},
     defaults={"conv": {"stride": 1, "padding": "same", "dilation": 1, "groups": 1,

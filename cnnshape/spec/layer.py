@@ -58,7 +58,8 @@ class LayerBuilding:
         self.nodes.append(Node(name, layer, inputs, pos[0], pos[1],
                                {k: v for k, v in positions.items()}, scope.groups,
                                scope.context, parts,
-                               "" if extra.get("note") is None else str(extra["note"])))
+                               "" if extra.get("note") is None else str(extra["note"]),
+                               fields if cls.family is not None else None))
         if name is not None:
             scope.names[name[len(scope.prefix):]] = index
             self.full[name] = index

@@ -16,6 +16,8 @@ class Node:
     #: per input, which part of a split it reads (None: the whole output); () if none
     parts: tuple = ()
     note: str = ""              # free text shown beside the row (an importer's source row)
+    #: the layer's fields as written (before any framework's defaults), for cnnshape port
+    written: dict | None = None
 
 
 @dataclass(slots=True)
