@@ -43,6 +43,7 @@ class Rule:
     test: object
     sizes: bool = False             # True: the rule needs the input's sizes
     written: bool = False           # True: ``test(values)`` reads the values as written
+    field: str | None = None        # the field at fault, so an error names its flag
 
 
 def _pads(layer):
@@ -170,41 +171,51 @@ def _dilation(layer):
 
 RULES = {
     "pool_pad_lt_kernel": Rule("pool padding smaller than the kernel", ("maxpool", "avgpool"),
-                               _pad_kernel),
-    "no_dilation": Rule("no dilation", FAMILIES, _dilation),
+                               _pad_kernel, field="padding"),
+    "no_dilation": Rule("no dilation", FAMILIES, _dilation, field="dilation"),
     "pool_2d_only": Rule("pools are 2-D only", ("maxpool", "avgpool"), _two_d),
     "pool_args_need_pad": Rule("pool ceil_mode and dilation only with pad_mode 'pad'",
-                               ("maxpool", "avgpool"), _pool_mode_args),
+                               ("maxpool", "avgpool"), _pool_mode_args, field="padding"),
     "conv1d_pad_modes": Rule("1-D convolution: padding 'same' or 'valid' only", ("conv",),
-                             _conv1d_modes),
+                             _conv1d_modes, field="padding"),
     "no_output_padding_1d": Rule("no output_padding in 1-D", ("conv_transpose",),
-                                 _no_output_padding_1d),
+                                 _no_output_padding_1d, field="output_padding"),
     "output_padding_needs_pad": Rule("output_padding only with pad_mode 'pad'",
-                                     ("conv_transpose",), _output_padding_needs_pad),
+                                     ("conv_transpose",), _output_padding_needs_pad,
+                                         field="output_padding"),
     "mkldnn_pool_pad": Rule("pool padding smaller than the kernel, unless ceil_mode leaves a "
                             "partial last window", ("maxpool", "avgpool"), _mkldnn_pool_pad,
-                            sizes=True),
+                            sizes=True, field="padding"),
     "pool_int_padding": Rule("pools take padding pairs or a mode, not an int",
-                             ("maxpool", "avgpool"), _int_padding, written=True),
+                             ("maxpool", "avgpool"), _int_padding, written=True, field="padding"),
     "needs_output_shape": Rule("transposed convolution needs output_shape",
                                ("conv_transpose",), _output_shape),
     "pool_pad_half": Rule("pool padding at most half the kernel", ("maxpool", "avgpool"),
-                          _over_half),
-    "no_pad_modes": Rule("no padding modes ('same', 'valid'): sizes only", FAMILIES, _mode),
-    "pool_no_pad_modes": Rule("pools take padding sizes only", ("maxpool", "avgpool"), _mode),
+                          _over_half, field="padding"),
+    "no_pad_modes": Rule("no padding modes ('same', 'valid'): sizes only", FAMILIES, _mode,
+                         field="padding"),
+    "pool_no_pad_modes": Rule("pools take padding sizes only", ("maxpool", "avgpool"), _mode,
+                              field="padding"),
     "transposed_no_pad_modes": Rule("transposed padding takes sizes only",
-                                    ("conv_transpose",), _mode),
-    "pad_modes_only": Rule("padding 'same' or 'valid' only", FAMILIES, _not_mode),
-    "same_stride_1": Rule("padding='same' only with stride 1", ("conv",), _strided_same),
+                                    ("conv_transpose",), _mode, field="padding"),
+    "pad_modes_only": Rule("padding 'same' or 'valid' only", FAMILIES, _not_mode, field="padding"),
+    "same_stride_1": Rule("padding='same' only with stride 1", ("conv",), _strided_same,
+                          field="padding"),
     "strided_dilation": Rule("no stride above 1 together with dilation above 1",
-                             ("conv", "conv_transpose", "maxpool"), _strided_dilation),
-    "same_dilation": Rule("no 'same' with dilation above 1", FAMILIES, _same_dilation),
-    "even_padding": Rule("the same padding at both ends of an axis", FAMILIES, _uneven),
+                             ("conv", "conv_transpose", "maxpool"), _strided_dilation,
+                                 field="dilation"),
+    "same_dilation": Rule("no 'same' with dilation above 1", FAMILIES, _same_dilation,
+                          field="padding"),
+    "even_padding": Rule("the same padding at both ends of an axis", FAMILIES, _uneven,
+                         field="padding"),
     "output_padding_stride": Rule("output_padding smaller than the stride",
-                                  ("conv_transpose",), _output_padding_stride),
+                                  ("conv_transpose",), _output_padding_stride,
+                                      field="output_padding"),
     "output_padding_torch": Rule("output_padding smaller than the stride or the dilation",
-                                 ("conv_transpose",), _output_padding_torch),
-    "no_groups": Rule("no grouped convolution", ("conv", "conv_transpose"), _groups),
+                                 ("conv_transpose",), _output_padding_torch,
+                                     field="output_padding"),
+    "no_groups": Rule("no grouped convolution", ("conv", "conv_transpose"), _groups,
+                      field="groups"),
 }
 
 
@@ -519,13 +530,33 @@ _JAX = Dialect(
     transposed_valid="max", transposed_padding="lax", too_wide="size", empty="all",
     refuses=("pool_int_padding",))
 
+_PADDLE = Dialect(
+    name="paddle", title="Paddle (paddle.nn)", source="paddlepaddle (not yet recorded)",
+    names=_names({"kernel_size": "kernel_size", "stride": "stride", "padding": "padding",
+                  "dilation": "dilation", "groups": "groups", "bias": "bias_attr",
+                  "output_padding": "output_padding", "ceil_mode": "ceil_mode"}, {
+        "conv": ("kernel_size", "stride", "padding", "dilation", "groups", "bias"),
+        "conv_transpose": ("kernel_size", "stride", "padding", "dilation", "groups", "bias",
+                           "output_padding"),
+        "maxpool": ("kernel_size", "stride", "padding", "ceil_mode"),
+        "avgpool": ("kernel_size", "stride", "padding", "ceil_mode")}),
+    extra_aliases={"conv": {"bias_attr": ("bias", "bias_attr")},
+                   "conv_transpose": {"bias_attr": ("bias", "bias_attr")},
+                   "avgpool": {"exclusive": ("count_include_pad", "not")}},
+    calls={"conv": "nn.Conv{d}D", "conv_transpose": "nn.Conv{d}DTranspose",
+           "maxpool": "nn.MaxPool{d}D", "avgpool": "nn.AvgPool{d}D"},
+    defaults={**_TORCH_DEFAULTS,
+              "avgpool": {"stride": None, "padding": 0, "ceil_mode": False,
+                          "count_include_pad": False}},
+    ceil="keep", same_dilation="ignore")
+
 DIALECTS = {d.name: d for d in (
     replace(DEFAULT, name="torch", title="PyTorch (torch.nn)",
             calls={"conv": "nn.Conv{d}d", "conv_transpose": "nn.ConvTranspose{d}d",
                    "maxpool": "nn.MaxPool{d}d", "avgpool": "nn.AvgPool{d}d"},
             refuses=("pool_pad_half", "pool_no_pad_modes", "transposed_no_pad_modes",
                      "same_stride_1", "output_padding_torch", "even_padding")),
-    _TF, _KERAS, _ONNX, _MINDSPORE, _MXNET, _JAX, _CAFFE,
+    _TF, _KERAS, _ONNX, _MINDSPORE, _PADDLE, _MXNET, _JAX, _CAFFE,
 )}
 
 
@@ -644,5 +675,76 @@ def refusal(layer, sizes=None):
         why = rule.test(layer, sizes) if rule.sizes else rule.test(layer)
         if why:
             return Problem("CS705", f"{dialect.title} refuses this {layer.type_name}: {why}",
-                           f"its rule: {rule.text}", None)
+                           f"its rule: {rule.text}", rule.field)
     return None
+
+
+# --- the docs table (docs/spec.md, Frameworks) -------------------------------------------
+
+_FAMILY_NAMES = {"conv": "conv", "conv_transpose": "transposed", "maxpool": "max pool",
+                 "avgpool": "avg pool"}
+
+
+def _per_family(dialect, attr) -> str:
+    values = {f: dialect.rule(attr, f) for f in FAMILIES}
+    if len(set(map(str, values.values()))) == 1:
+        return str(values["conv"])
+    groups: dict = {}
+    for f, v in values.items():
+        groups.setdefault(str(v), []).append(_FAMILY_NAMES[f])
+    return "; ".join(f"{', '.join(fs)}: {v}" for v, fs in groups.items())
+
+
+def _default(dialect, family, key) -> str:
+    if key in dialect.required.get(family, ()):
+        return "required"
+    if key not in dialect.names.get(family, {}):
+        return "—"
+    value = dialect.defaults.get(family, {}).get(key, "—")
+    if key == "stride" and value is None:
+        return "kernel"
+    if value is None:
+        return "inferred"
+    return dialect.spell(family, key, value).replace("=", " = ", 1).split(" = ")[-1] \
+        if "=" in dialect.spell(family, key, value) else dialect.spell(family, key, value)
+
+
+def docs_table() -> str:
+    """The rules of every framework, one column each: docs/spec.md's Frameworks table."""
+    ds = list(DIALECTS.values())
+    rows = [("recorded with", lambda d: d.source)]
+    for family, key, label in (("conv", "bias", "conv: bias when not given"),
+                               ("conv", "padding", "conv: padding when not given"),
+                               ("conv_transpose", "padding",
+                                "transposed: padding when not given"),
+                               ("conv_transpose", "output_padding",
+                                "transposed: output_padding when not given"),
+                               ("maxpool", "stride", "pool: stride when not given"),
+                               ("maxpool", "padding", "pool: padding when not given"),
+                               ("maxpool", "ceil_mode", "pool: ceil_mode when not given")):
+        rows.append((label, lambda d, f=family, k=key: _default(d, f, k)))
+    rows.append(("ceil mode's last window (clip: dropped when it starts past the input)",
+                 lambda d: d.ceil if "ceil_mode" in d.names.get("maxpool", {}) else "—"))
+    for attr, label in (
+                        ("division", "size quotient"),
+                        ("same_split", "'same': odd padding element at the"),
+                        ("same_dilation", "'same': dilated kernel"),
+                        ("same_negative", "'same' with a window shorter than the stride"),
+                        ("transposed_same", "transposed 'same'"),
+                        ("transposed_valid", "transposed 'valid'"),
+                        ("transposed_padding", "transposed explicit padding"),
+                        ("too_wide", "window wider than the padded input"),
+                        ("empty", "output of size 0")):
+        rows.append((label, lambda d, a=attr: _per_family(d, a)))
+    rows.append(("refuses", lambda d: "<br>".join(
+        RULES[e.partition(":")[0]].text + (f" ({e.partition(':')[2]})" if ":" in e else "")
+        for e in d.refuses) or "—"))
+    rows.append(("its own argument names", lambda d: ", ".join(sorted({
+        native for f in FAMILIES for native, (target, _) in d.aliases(f).items()
+        if native != target})) or "—"))
+    lines = ["| rule | " + " | ".join(d.name for d in ds) + " |",
+             "| --- |" + " --- |" * len(ds)]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(str(cell(d)).replace("|", "\\|")
+                                                for d in ds) + " |")
+    return "\n".join(lines)

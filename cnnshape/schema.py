@@ -203,6 +203,11 @@ def _inline_checks(name: str, cls, props: dict, required: list) -> list[dict]:
 
 # --- layers -------------------------------------------------------------------
 
+def _frameworks() -> list[str]:
+    from .dialects import DIALECTS
+    return list(DIALECTS)
+
+
 def layer_schemas() -> dict[str, dict]:
     """For each layer type, the schema of its fields (the body of ``{type: ..., ...}``)."""
     from .layers import all_kinds
@@ -355,6 +360,10 @@ def spec_schema() -> dict:
                                "description": {"type": "string"},
                                "layers": {"type": "array", "items": {"$ref": "#/$defs/layer_b"}}}}},
             "expect": expect,
+            "framework": {"enum": [None, *_frameworks()],
+                          "description": "compute as this framework does: its defaults for "
+                                         "arguments not given, its rounding and 'same' rules, "
+                                         "its refusals (docs/spec.md, Frameworks)"},
             "outputs": {"type": "array", "items": {"type": "string", "minLength": 1},
                         "description": "layers (or block uses) the network returns beside "
                                        "its last layer, e.g. a segmentation head's masks"},
