@@ -208,3 +208,39 @@ def test_an_unknown_framework_in_a_spec_is_located(tmp_path):
     r = _cli("check", str(path))
     assert r.exit_code == 1
     assert f"{path}:1:" in r.output and "[CS029]" in r.output and "tensorflow" in r.output
+
+
+@pytest.mark.parametrize("command", ["model", "draw", "report", "inputs"])
+def test_every_spec_command_takes_the_framework(command, tmp_path):
+    """A spec that works in Caffe (pools round up) and not in torch (pool5's window no longer
+    fits): each command follows --framework."""
+    from pathlib import Path
+    spec = str(Path(__file__).parent.parent / "docs" / "ports" / "googlenet_caffe.yaml")
+    extra = ["-o", str(tmp_path / "out")] if command in ("draw", "report") else []
+    if command == "inputs":
+        extra = ["--range", "224", "224"]
+    caffe = _cli(command, spec, *extra)
+    torch = _cli(command, spec, *extra, "--framework", "torch")
+    assert caffe.exit_code == 0, caffe.output
+    if command == "inputs":     # torch accepts no size of 224: pool5 no longer fits
+        assert "224" in caffe.stdout and torch.exit_code in (0, 1)
+        assert caffe.stdout != torch.stdout
+    else:
+        assert torch.exit_code == 1 and "pool5" in torch.stderr
+
+
+def test_check_takes_the_framework(tmp_path):
+    from pathlib import Path
+    spec = str(Path(__file__).parent.parent / "docs" / "ports" / "googlenet_caffe.yaml")
+    assert _cli("check", spec).exit_code == 0
+    r = _cli("check", spec, "--framework", "torch")
+    assert r.exit_code == 1 and "[CS201]" in r.output
+
+
+def test_solve_keeps_what_the_framework_accepts():
+    """Keras has no explicit padding: of the two ways to 112 only 'same' is left."""
+    every = json.loads(_cli("solve", "--w", "224", "--f", "3", "--out", "112", "--format",
+                            "json").stdout)["solutions"]
+    keras = json.loads(_cli("solve", "--w", "224", "--f", "3", "--out", "112", "--framework",
+                            "keras", "--format", "json").stdout)["solutions"]
+    assert len(every) == 2 and len(keras) == 1 and keras[0]["padding"] == [0, 1]
