@@ -279,6 +279,18 @@ class Dialect:
     #: {field: {value: how the framework writes that argument}} where its spelling is not
     #: name=value (Caffe's round_mode=CEIL, MindSpore's pad_mode='same')
     spell_values: dict = field(default_factory=dict)
+    #: the framework's zero-padding layer, for a fix that pads before a layer: {d} is the
+    #: number of axes, {last_first} the (begin, end) pairs from the last axis to the first
+    #: flattened (torch's order), {pairs} the pairs in axis order (Keras' order)
+    pad_layer: str = ""
+
+    def pad_call(self, pads) -> str:
+        """The framework's zero-padding layer for ``pads`` ((begin, end) per axis), or ''."""
+        if not self.pad_layer:
+            return ""
+        last_first = tuple(p for b, e in reversed(pads) for p in (b, e))
+        return self.pad_layer.format(d=len(pads), last_first=last_first,
+                                     pairs=tuple(tuple(p) for p in pads))
 
     @property
     def label(self) -> str:
@@ -381,6 +393,7 @@ _ONNX = Dialect(
         "avgpool": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")}),
     extra_aliases={f: {"auto_pad": ("padding", "auto_pad"), "pads": ("padding", "onnx_pads")}
                    for f in FAMILIES},
+    spell_values={"padding": {"same": "auto_pad='SAME_UPPER'", "valid": "auto_pad='VALID'"}},
     calls={"conv": "Conv", "conv_transpose": "ConvTranspose", "maxpool": "MaxPool",
            "avgpool": "AveragePool"},
     defaults={"conv": {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": False},
@@ -483,6 +496,7 @@ _KERAS = Dialect(
                                  "output_padding": None},
               "maxpool": {"stride": None, "padding": "valid"},
               "avgpool": {"stride": None, "padding": "valid"}},
+    pad_layer="layers.ZeroPadding{d}D({pairs})",
     transposed_valid="max", transposed_same="keras", transposed_check="forward",
     too_wide=_per("size", _POOLS, "refuse"), empty=_per("zero", _POOLS, "refuse"),
     division="tf",
@@ -552,6 +566,7 @@ _PADDLE = Dialect(
 
 DIALECTS = {d.name: d for d in (
     replace(DEFAULT, name="torch", title="PyTorch (torch.nn)",
+            pad_layer="nn.ZeroPad{d}d({last_first})",
             calls={"conv": "nn.Conv{d}d", "conv_transpose": "nn.ConvTranspose{d}d",
                    "maxpool": "nn.MaxPool{d}d", "avgpool": "nn.AvgPool{d}d"},
             refuses=("pool_pad_half", "pool_no_pad_modes", "transposed_no_pad_modes",

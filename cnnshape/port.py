@@ -162,6 +162,16 @@ def _reasons(cls, written, x, mine, theirs, source, target, Problem, Problems) -
         dialects.DIALECTS[hybrid.name] = hybrid
         return hybrid.name
 
+    missing = [dialects._native(tgt, family, k) for k in tgt.required.get(family, ())
+               if not _written(written, k, src, family)]
+    if missing:
+        reasons.append(f"{tgt.label} requires {' and '.join(missing)}, which "
+                       f"{src.label} lets you leave out")
+    lacking = sorted({src.aliases(family).get(k, (k,))[0] for k in written} & set(
+        dialects.ARGUMENTS) - set(tgt.names.get(family, {})))
+    if lacking:
+        reasons.append(f"{tgt.label}'s {tgt.call(family, cls.dims or 2)} has no argument "
+                       f"for {', '.join(lacking)}")
     sd, td = src.defaults.get(family, {}), tgt.defaults.get(family, {})
     native = dialects._native
     for key in sorted(set(sd) | set(td)):
@@ -186,11 +196,37 @@ def _reasons(cls, written, x, mine, theirs, source, target, Problem, Problems) -
         finally:
             for name in names:
                 del dialects.DIALECTS[name]
-        if explains(to_source, mine) or theirs is not None and explains(to_target, theirs) \
-                or theirs is None and to_source is not None:
+        if not (explains(to_source, mine) or theirs is not None and explains(to_target, theirs)
+                or theirs is None and to_source is not None):
+            continue
+        if attr == "refuses":   # name the target's rules that this layer breaks
+            firing = _firing(cls, written, x, source, tgt, Problem, Problems)
+            if firing:
+                reasons.append(f"{tgt.label} refuses what {src.label} accepts: "
+                               + "; ".join(firing))
+        else:
             reasons.append(f"{what}: {_rule(src, attr, family)} in {src.label}, "
                            f"{_rule(tgt, attr, family)} in {tgt.label}")
     return reasons
+
+
+def _firing(cls, written, x, source, tgt, Problem, Problems) -> list[str]:
+    """The target's rules that the layer, as the source builds it, breaks."""
+    try:
+        layer = cls.build(dict(written), source, source)
+    except (Problem, Problems):
+        return []
+    out = []
+    neutral = _neutral(dict(written), dialects.get(source), cls.family)
+    for _, rule in tgt.rules(cls.family):
+        try:
+            why = rule.test(neutral) if rule.written else \
+                rule.test(layer, x[1:]) if rule.sizes else rule.test(layer)
+        except (AttributeError, TypeError):     # a field this kind does not have
+            why = None
+        if why:
+            out.append(f"{rule.text} ({why})")
+    return out
 
 
 def _written(written, key, dialect, family) -> bool:
@@ -233,10 +269,17 @@ def _fix(layer, written, x, mine, target, source, Problem, Problems) -> str:
         theirs = cls.build(dict(written), target, source)
         full = {k: v for k, v in explicit.items() if getattr(theirs, k, None) != v
                 and not (k == "stride" and theirs.strides() == v)}
-    except (Problem, Problems):
-        full = {**explicit}
+    except (Problem, Problems):     # refused: name what differs from the target's defaults
+        defaults = tgt.defaults.get(family, {})
+        full = {k: v for k, v in explicit.items()
+                if not _same(defaults.get(k, object()), v, layer)
+                and not _written(written, k, dialects.get(source), family)}
     candidates.append(dict(full))
-    # 2. the padding the source applied, per axis, with the rounding it used
+    # 2. the padding mode the source used, or the mode that pads as the source did
+    for mode in dict.fromkeys([layer.padding, "same", "valid"]):
+        if isinstance(mode, str) and mode != "full":
+            candidates.append({**full, "padding": mode})
+    # 3. the padding the source applied, per axis, with the rounding it used
     if layer.padding != "valid" or getattr(layer, "ceil_mode", False):
         out = mine[0][1:]
         floor_pads = [[b, max(0, (o - 1) * a.stride + (a.dilation * (a.kernel - 1) + 1)
@@ -255,7 +298,7 @@ def _fix(layer, written, x, mine, target, source, Problem, Problems) -> str:
                       Problem, Problems)
         if got == mine:
             return _spell(change, tgt, family)
-    # 3. uneven padding the target refuses: a zero-padding layer first
+    # 4. uneven padding the target refuses: a zero-padding layer first
     if any(b != e for b, e in pads) and "padding" in names:
         bigger = (x[0], *(s + b + e for s, (b, e) in zip(x[1:], pads)))
         change = {**full, "padding": 0}
@@ -264,13 +307,20 @@ def _fix(layer, written, x, mine, target, source, Problem, Problems) -> str:
         got, _ = _run(cls, _neutral(values, dialects.get(source), family), bigger, target,
                       None, Problem, Problems)
         if got == mine:
-            torch = ""
-            if target == "torch":
-                flat = [p for b, e in reversed(pads) for p in (b, e)]
-                torch = f" (nn.ZeroPad{len(pads)}d({tuple(flat)}))"
-            return (f"insert zeropad{len(pads)}d {_pads(pads)}{torch} before it, then "
+            call = tgt.pad_call(pads)
+            return (f"insert zeropad{len(pads)}d {_pads(pads)}"
+                    + (f" ({call})" if call else "") + " before it, then "
                     + _spell({**full, "padding": 0}, tgt, family))
     return ""
+
+
+def _same(default, value, layer) -> bool:
+    """A default (an int, or None for a pool's stride = kernel) equals a resolved value."""
+    if default is None and isinstance(value, tuple):
+        return value == layer.kernel_size
+    if isinstance(value, tuple):
+        return all(v == default for v in value)
+    return default == value
 
 
 def _neutral(values, source, family) -> dict:

@@ -244,3 +244,86 @@ def test_solve_keeps_what_the_framework_accepts():
     keras = json.loads(_cli("solve", "--w", "224", "--f", "3", "--out", "112", "--framework",
                             "keras", "--format", "json").stdout)["solutions"]
     assert len(every) == 2 and len(keras) == 1 and keras[0]["padding"] == [0, 1]
+
+
+# --- laws of the rules, and the consistency of the records --------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from cnnshape import arithmetic as ar  # noqa: E402
+
+SIZES = st.integers(1, 300)
+KERNELS = st.integers(1, 12)
+STRIDES = st.integers(1, 6)
+PADS = st.integers(0, 6)
+
+
+@given(SIZES, KERNELS, STRIDES, PADS, st.integers(1, 3))
+def test_ceil_rules_are_ordered_and_one_apart(w, k, s, p, d):
+    """Keeping the last window never gives fewer outputs than Caffe's rule, nor Caffe's than
+    torch's clip; the three differ by at most the one window."""
+    keep, caffe, clip = (ar.pool_out(w, k, s, p, d, True, clip=rule)
+                         for rule in ("keep", "clip_if_padded", "clip"))
+    assert keep >= caffe >= clip >= keep - 1
+    if p == 0:
+        assert caffe == keep
+
+
+@given(SIZES, KERNELS, STRIDES, PADS, st.integers(1, 3))
+def test_the_quotient_rules_agree_wherever_a_window_fits(w, k, s, p, d):
+    floor = ar.conv_out(w, k, s, p, d)
+    trunc = ar.conv_out(w, k, s, p, d, division="trunc")
+    tf = ar.conv_out(w, k, s, p, d, division="tf")
+    if w + 2 * p >= ar.effective_kernel(k, d):
+        assert floor == trunc == tf >= 1
+    else:
+        assert trunc >= tf >= floor and trunc <= 1
+
+
+@given(SIZES, KERNELS, STRIDES, st.integers(1, 3), st.integers(0, 3))
+def test_transposed_same_gives_w_times_s_or_less(w, k, s, d, op):
+    assert ar.transposed_out(w, k, s, d, "same", None) == w * s
+    assert ar.transposed_out(w, k, s, d, "same", op, same="stride") == w * s
+    assert ar.transposed_out(w, k, s, d, "same", op, same="min") <= w * s
+    # Keras' 'valid' never gives less than W*S, torch's is the full transposed window
+    assert ar.transposed_out(w, k, s, d, "valid", None, valid="max") >= w * s
+    assert ar.transposed_out(w, k, s, d, "valid", 0) == (w - 1) * s + ar.effective_kernel(k, d)
+
+
+@given(SIZES, KERNELS, STRIDES, st.integers(1, 3))
+def test_same_keeps_ceil_w_over_s_and_splits_either_way(w, k, s, d):
+    end = ar.same_padding(w, k, s, d)
+    start = ar.same_padding(w, k, s, d, split="start")
+    assert start == end[::-1]
+    assert ar.conv_out(w, k, s, end[0], d, end[1]) == -(-w // s) or \
+        (end == (0, 0) and ar.conv_out(w, k, s, 0, d) < -(-w // s))
+
+
+def test_every_record_names_only_fields_its_layers_have():
+    """A default or an alias naming a field no layer kind has would be silently ignored."""
+    from dataclasses import fields
+
+    from cnnshape.dialects import DEFAULT, DIALECTS, FAMILIES
+    from cnnshape.layers import kind
+    classes = {"conv": kind("conv2d"), "conv_transpose": kind("conv_transpose2d"),
+               "maxpool": kind("maxpool2d"), "avgpool": kind("avgpool2d")}
+    for d in [DEFAULT, *DIALECTS.values()]:
+        for family in FAMILIES:
+            have = {f.name for f in fields(classes[family])}
+            assert set(d.defaults.get(family, {})) <= have, (d.name, family)
+            assert set(d.names.get(family, {})) <= have, (d.name, family)
+            targets = {t for t, _ in d.aliases(family).values()} - {"$pad_mode"}
+            assert targets <= have, (d.name, family, targets - have)
+
+
+def test_no_branch_on_a_framework_name_outside_the_records():
+    """STYLE.md: a dialect is a record, not a branch."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).parent.parent / "cnnshape"
+    names = "torch|tensorflow|keras|onnx|mindspore|paddle|mxnet|jax|caffe"
+    pattern = re.compile(rf"(framework|target|source)\s*==\s*['\"]({names})['\"]")
+    hits = [f"{p.name}: {m.group(0)}" for p in root.rglob("*.py")
+            if p.parent.name not in ("importers", "export")
+            and p.name != "cli.py" for m in pattern.finditer(p.read_text())]
+    assert not hits, hits
