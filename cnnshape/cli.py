@@ -427,7 +427,7 @@ FRAMEWORK_NAMES = ["torch", "tensorflow", "keras", "onnx", "mindspore", "paddle"
 def port(spec, target, source, input_shape, fmt):
     """Where a network computes differently in another framework, why, and the fix.
 
-    Each convolution and pool is rebuilt from its fields as written, so an argument left
+    SPEC is a YAML file or a zoo name (see cnnshape zoo). Each convolution and pool is rebuilt from its fields as written, so an argument left
     out takes the target's default, and run on the input it has in the source. For each
     layer that differs: both shapes and params, the rule that makes the difference, and a
     change, checked before it is shown, that makes the target agree. Exit code 0: the
