@@ -95,7 +95,9 @@ def transposed_out(size: int, kernel: int, stride: int, dilation: int, padding,
     - "same": W*S (``same="stride"``: MindSpore, Paddle, flax, whatever output_padding);
       Keras (``same="keras"``) with an output_padding given computes
       (W-1)*S + span - 2*(span // 2) + output_padding; onnxruntime's SAME_UPPER gives
-      min(W*S, (W-1)*S + span + output_padding) (``same="min"``).
+      min(W*S, (W-1)*S + span + output_padding) (``same="min"``); Paddle crops what a
+      forward 'same' convolution would pad the input by, max((ceil(W/S)-1)*S + span - W, 0),
+      from (W-1)*S + span + output_padding (``same="forward"``).
     - "valid": (W-1)*S + span + output_padding (``valid="kernel"``: torch, MindSpore,
       Paddle); Keras and flax with no output_padding: (W-1)*S + max(span, S)
       (``valid="max"``).
@@ -108,6 +110,9 @@ def transposed_out(size: int, kernel: int, stride: int, dilation: int, padding,
     if padding == "same":
         if same == "min":       # onnxruntime: W*S unless the kernel cannot reach it
             return min(size * stride, (size - 1) * stride + span + op)
+        if same == "forward":   # Paddle: crops what a forward 'same' conv pads the input by
+            total = max((ceil_div(size, stride) - 1) * stride + span - size, 0)
+            return (size - 1) * stride + span - total + op
         if output_padding is None or same == "stride":
             return size * stride
         return (size - 1) * stride + span - 2 * (span // 2) + op

@@ -160,6 +160,11 @@ def _int_padding(values):
         return "an int padding (pools take 'SAME', 'VALID' or (low, high) pairs per axis)"
 
 
+def _ceil_valid(layer):
+    if layer.padding == "valid" and layer.ceil_mode:
+        return "ceil_mode with padding 'VALID'"
+
+
 def _output_shape(layer):
     return "the transposed op needs output_shape, which it does not infer"
 
@@ -188,6 +193,8 @@ RULES = {
                             sizes=True, field="padding"),
     "pool_int_padding": Rule("pools take padding pairs or a mode, not an int",
                              ("maxpool", "avgpool"), _int_padding, written=True, field="padding"),
+    "ceil_valid": Rule("no ceil_mode with padding 'valid'", ("maxpool", "avgpool"),
+                       _ceil_valid, field="ceil_mode"),
     "needs_output_shape": Rule("transposed convolution needs output_shape",
                                ("conv_transpose",), _output_shape),
     "pool_pad_half": Rule("pool padding at most half the kernel", ("maxpool", "avgpool"),
@@ -252,7 +259,9 @@ class Dialect:
     #: 'same' when the window is shorter than the stride, so the padding it needs is
     #: negative: "clamp" (no padding) or "refuse"
     same_negative: object = "clamp"
-    #: transposed 'same': "stride" (W*S) or "min" (min(W*S, the 'valid' size), onnxruntime)
+    #: transposed 'same': "stride" (W*S), "min" (min(W*S, the 'valid' size), onnxruntime),
+    #: "keras" (W*S, or with output_padding given Keras' formula) or "forward" (the padding
+    #: a forward 'same' conv would put on the input, cropped, Paddle)
     transposed_same: object = "stride"
     #: transposed 'valid' with no output_padding: "kernel" (W-1)S + d(F-1)+1, or "max"
     #: (W-1)S + max(d(F-1)+1, S) (Keras, flax: the output never shrinks below W*S)
@@ -545,7 +554,7 @@ _JAX = Dialect(
     refuses=("pool_int_padding",))
 
 _PADDLE = Dialect(
-    name="paddle", title="Paddle (paddle.nn)", source="paddlepaddle (not yet recorded)",
+    name="paddle", title="Paddle (paddle.nn)", source="paddlepaddle 3.3.1",
     names=_names({"kernel_size": "kernel_size", "stride": "stride", "padding": "padding",
                   "dilation": "dilation", "groups": "groups", "bias": "bias_attr",
                   "output_padding": "output_padding", "ceil_mode": "ceil_mode"}, {
@@ -562,7 +571,9 @@ _PADDLE = Dialect(
     defaults={**_TORCH_DEFAULTS,
               "avgpool": {"stride": None, "padding": 0, "ceil_mode": False,
                           "count_include_pad": False}},
-    ceil="keep", same_dilation="ignore")
+    ceil="keep", division="trunc", too_wide="size", empty=_per("all", ("conv",), "zero"),
+    transposed_same="forward",
+    refuses=("output_padding_stride", "ceil_valid"))
 
 DIALECTS = {d.name: d for d in (
     replace(DEFAULT, name="torch", title="PyTorch (torch.nn)",
