@@ -155,7 +155,7 @@ def propagate(spec):
     totals = Totals(*totals)
     output = shapes[-1] if nodes else spec.input_shape
     if complete:
-        problems += _model_expectations(spec, output, totals)
+        problems += _model_expectations(spec, output, totals, rows)
     if problems:
         raise SpecError(problems + warnings)
     extras = tuple(spec.extra_totals(rows)) if spec.extra_totals is not None else ()
@@ -207,7 +207,7 @@ def _unused(spec) -> list:
     return out
 
 
-def _model_expectations(spec, output, totals) -> list:
+def _model_expectations(spec, output, totals, rows) -> list:
     """The spec's ``expect:`` budget: exact values and maxima, each at its own line."""
     from .diagnostics import Diagnostic
     expect, out = spec.expect, []
@@ -216,15 +216,30 @@ def _model_expectations(spec, output, totals) -> list:
     got = {"output_shape": output, "params": totals.params, "max_params": totals.params,
            "non_trainable_params": totals.non_trainable_params, "macs": totals.macs,
            "max_macs": totals.macs}
+    assumed, positions = "", getattr(expect, "val_pos", {})
+    if "max_activation_bytes" in expect or "max_training_bytes" in expect:
+        from .memory import estimate_rows, parse_bytes
+        batch, dtype = expect.get("batch", 1), expect.get("dtype", "float32")
+        optimizer = expect.get("optimizer", "adam")
+        memory = estimate_rows(spec, rows, totals, batch, dtype, optimizer)
+        got["max_activation_bytes"] = memory.inference_peak
+        got["max_training_bytes"] = memory.training
+        expect = {k: parse_bytes(v) if k.endswith("_bytes") else v for k, v in expect.items()}
+        assumed = f" at batch {batch}, {dtype}"
     for key, want in expect.items():
         if key not in got or want is None:
             continue
-        line, col = getattr(expect, "val_pos", {}).get(key, (0, 0))
+        line, col = positions.get(key, (0, 0))
         have = got[key]
         if key == "output_shape":
             want = tuple(want) if isinstance(want, list) else (want,)
             bad = have != want
             text = f"output shape is {list(have)}, expected {list(want)}"
+        elif key.endswith("_bytes"):
+            bad = have > want
+            what = "inference peak of activations" if "activation" in key else \
+                f"training memory ({expect.get('optimizer', 'adam')})"
+            text = f"{what} is {have:,} bytes{assumed}, over the budget of {want:,}"
         elif key.startswith("max_"):
             bad = have > want
             text = f"{key[4:]} is {have:,}, over the budget of {want:,}"

@@ -376,6 +376,12 @@ class Layer:
     primary = None  # the field a bare number sets in the inline form: "conv2d 32" -> out_channels
     prefix = None   # automatic names: prefix + counter (conv1, pool1); None: the type name
     family = None   # a windowed kind's family in cnnshape.dialects (conv, maxpool, ...)
+    # What autograd keeps for this layer's backward, as torch does (tests/data/memory):
+    # "input" (each input), "output", "indices" (int64 per output element: max pooling),
+    # "mask" (a byte per output element: dropout), "stats" (two float32 per channel: batch
+    # norm).  Parameters are counted apart.  cnnshape.memory reads it.
+    saves = ("input",)
+    aliases = False  # True: the output is a view of the input (no storage of its own)
     merges = False  # True: takes several inputs (concat, add, mul)
     splits = False  # True: gives several outputs, read as name.0, name.1 (split, chunk)
 

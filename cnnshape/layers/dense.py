@@ -8,6 +8,8 @@ from . import WHOLE, Bool, Cost, Count, Layer, OptionalCount, Problem, Shape, do
 @register("flatten")
 class Flatten(Layer):
     """Matches torch.nn.Flatten() on one sample: [C, H, W] -> [C*H*W]."""
+    saves = ()
+    aliases = True      # a view of its input
 
     def output_shape(self, x: Shape) -> Shape:
         return (prod(x),)

@@ -34,6 +34,7 @@ class BatchNorm(Layer):
     """torch.nn.BatchNormNd: per channel a learned scale and shift (trainable, as PyTorch
     counts them) and a running mean and variance (non-trainable, as Keras reports them)."""
     prefix = "bn"
+    saves = ("input", "stats")  # native_batch_norm in training: input, saved mean and invstd
     num_features: OptionalCount = field(default=None, metadata=doc(
         "optional: the channel count you expect; a different one is an error"))
     eps: Number = field(default=1e-5, metadata=doc("added to the variance; no effect on shapes"))
@@ -63,6 +64,7 @@ for _dims in (1, 2, 3):
 class Dropout(Layer):
     """torch.nn.Dropout / DropoutNd: no parameters, no change of shape."""
     primary = "p"
+    saves = ("mask",)           # native_dropout: a bool mask
     p: Probability = field(default=0.5, metadata=doc("probability of zeroing an element"))
     inplace: Bool = field(default=False, metadata=doc("no effect on shapes"))
 
@@ -76,14 +78,24 @@ for _dims in (1, 2, 3):
 @dataclass(frozen=True, kw_only=True)
 class Activation(Layer):
     """An element-wise nonlinearity: same shape, no parameters."""
-    inplace: Bool = field(default=False, metadata=doc("no effect on shapes"))
+    inplace: Bool = field(default=False, metadata=doc(
+        "write over the input (no effect on shapes; the inference peak counts no new tensor)"))
+
+    @property
+    def aliases(self) -> bool:
+        return self.inplace
 
 
-for _name, _torch in (("relu", "ReLU"), ("relu6", "ReLU6"), ("selu", "SELU"), ("gelu", "GELU"),
-                      ("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("silu", "SiLU"),
-                      ("hardswish", "Hardswish"), ("hardsigmoid", "Hardsigmoid"),
-                      ("mish", "Mish"), ("softplus", "Softplus")):
-    register(_name)(type(_torch, (Activation,), {"__doc__": f"Matches torch.nn.{_torch}."}))
+# what each saves for backward, as torch's derivatives.yaml has it: its result (relu,
+# sigmoid, tanh, selu's elu) or its input (the rest)
+for _name, _torch, _saves in (
+        ("relu", "ReLU", "output"), ("relu6", "ReLU6", "input"), ("selu", "SELU", "output"),
+        ("gelu", "GELU", "input"), ("sigmoid", "Sigmoid", "output"),
+        ("tanh", "Tanh", "output"), ("silu", "SiLU", "input"),
+        ("hardswish", "Hardswish", "input"), ("hardsigmoid", "Hardsigmoid", "input"),
+        ("mish", "Mish", "input"), ("softplus", "Softplus", "input")):
+    register(_name)(type(_torch, (Activation,), {"__doc__": f"Matches torch.nn.{_torch}.",
+                                                 "saves": (_saves,)}))
 
 
 @register("leaky_relu")
@@ -147,6 +159,8 @@ class LocalResponseNorm(Layer):
 @register("identity")
 class Identity(Layer):
     """Matches torch.nn.Identity."""
+    saves = ()
+    aliases = True
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,6 +33,7 @@ def _shapes(xs) -> str:
 @dataclass(frozen=True, kw_only=True)
 class Concat(Layer):
     """torch.cat along ``dim`` of a sample (0 = channels): Inception, DenseNet, U-Net."""
+    saves = ()          # cat's backward needs only the sizes
     merges = True
     dim: Int = field(default=0, metadata=doc("axis of a sample to join along; 0 = channels"))
     crop: Bool = field(default=False, metadata=doc(
@@ -106,6 +107,7 @@ def broadcast_field(xs, y, rfs):
 @dataclass(frozen=True, kw_only=True)
 class Add(Layer):
     """Element-wise sum of paths of one shape (ResNet's residual connection)."""
+    saves = ()          # a sum's gradient is the incoming one
     merges = True
     broadcast: Bool = field(default=False, metadata=doc(
         "broadcast as torch's + does (a [C, 1, 1] path over a [C, H, W] one, GCNet's "

@@ -76,6 +76,7 @@ class PoolNd(Windowed):
 class MaxPoolNd(PoolNd):
     """torch.nn.MaxPoolNd."""
     family = "maxpool"
+    saves = ("input", "indices")    # max_pool2d_with_indices: the input and int64 indices
     dilation: PerAxis = field(default=1, metadata=doc("spacing between window taps"))
 
     def dilations(self):

@@ -20,7 +20,8 @@ from .positions import NOWHERE, item_where, key_where, val_where, where
 TOP_KEYS = ("name", "description", "source", "framework", "input", "layers", "blocks",
             "expect", "outputs")
 MODEL_EXPECT = ("output_shape", "params", "max_params", "non_trainable_params", "macs",
-                "max_macs")
+                "max_macs", "max_activation_bytes", "max_training_bytes", "batch", "dtype",
+                "optimizer")
 
 
 class _TooDeep(Exception):
@@ -178,6 +179,24 @@ class Expander(LayerBuilding, Blocks, RepeatsAndBranches, Naming):
             elif key == "output_shape":
                 if self.shape_value(value, pos, "expect: output_shape") is None:
                     continue
+            elif key in ("dtype", "optimizer"):
+                from ..memory import DTYPES, OPTIMIZERS
+                choices = DTYPES if key == "dtype" else OPTIMIZERS
+                if value not in choices:
+                    self.error(pos, "CS404", f"expect: {key} must be one of "
+                               f"{', '.join(choices)}, got {value!r}",
+                               suggest(str(value), choices) or "")
+            elif key.endswith("_bytes"):
+                from ..memory import parse_bytes
+                if parse_bytes(value) is None:
+                    self.error(pos, "CS404", f"expect: {key} must be a byte count, got "
+                               f"{value!r}", "e.g. 8000000000, 8 GB or 7.5 GiB")
+            elif key == "batch" and (isinstance(value, bool) or not isinstance(value, int)
+                                     or value < 1):
+                self.error(pos, "CS404", f"expect: batch must be a positive integer, got "
+                           f"{value!r}", "the batch size the byte budgets assume, e.g. 32")
+            elif key == "batch":
+                continue
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 self.error(pos, "CS404", f"expect: {key} must be a non-negative integer, got "
                            f"{value!r}", "write the number without separators, e.g. 61706")
