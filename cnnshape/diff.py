@@ -173,17 +173,31 @@ def match(old_layers, new_layers) -> list[tuple[int | None, int | None, str]]:
     from difflib import SequenceMatcher
     new_index = {r.name: j for j, r in enumerate(new_layers)}
     by_name = {i: new_index[r.name] for i, r in enumerate(old_layers) if r.name in new_index}
-    left = [i for i in range(len(old_layers)) if i not in by_name]
+    # the unmatched, grouped by the gap between layers matched by name where they stand: a
+    # layer renamed in place pairs within its gap, never with one added elsewhere
+    gap_old, gap_new, anchor = {}, {}, -1
+    for i in range(len(old_layers)):
+        if i in by_name:
+            anchor = by_name[i]
+        else:
+            gap_old.setdefault(anchor, []).append(i)
+    anchor = -1
     taken = set(by_name.values())
-    right = [j for j in range(len(new_layers)) if j not in taken]
+    for j in range(len(new_layers)):
+        if j in taken:
+            anchor = j
+        else:
+            gap_new.setdefault(anchor, []).append(j)
     by_position = {}
-    # autojunk off: in a long net 'relu' is most rows, and must still align
-    sm = SequenceMatcher(None, [old_layers[i].type for i in left],
-                         [new_layers[j].type for j in right], autojunk=False)
-    for op, a0, a1, b0, b1 in sm.get_opcodes():
-        # equal types pair in order; a same-sized run of other types is a substitution
-        if op == "equal" or (op == "replace" and a1 - a0 == b1 - b0):
-            by_position.update(zip(left[a0:a1], right[b0:b1]))
+    for gap, left in gap_old.items():
+        right = gap_new.get(gap, [])
+        # autojunk off: in a long net 'relu' is most rows, and must still align
+        sm = SequenceMatcher(None, [old_layers[i].type for i in left],
+                             [new_layers[j].type for j in right], autojunk=False)
+        for op, a0, a1, b0, b1 in sm.get_opcodes():
+            # equal types pair in order; a same-sized run of other types is a substitution
+            if op == "equal" or (op == "replace" and a1 - a0 == b1 - b0):
+                by_position.update(zip(left[a0:a1], right[b0:b1]))
     old_of = {j: (i, "name") for i, j in by_name.items()}
     old_of.update({j: (i, "position") for i, j in by_position.items()})
     out, placed = [], []
@@ -229,10 +243,12 @@ class Threshold:
 def parse_threshold(text: str) -> Threshold:
     """A --fail-on value; ValueError saying what is wrong with it, in the user's terms."""
     compact = "".join(str(text).split())
+    word = re.match(r"[A-Za-z_]*", compact).group()
+    compact = word.lower() + compact[len(word):]  # FLOPS>1G as flops>1G; k and M kept
     if compact.lower() == "output":
         return Threshold(str(text), "output")
     m = _THRESHOLD.fullmatch(compact)
-    metric = re.match(r"[A-Za-z_]*", compact).group().lower()
+    metric = word.lower()
     if metric and metric not in THRESHOLD_METRICS:
         from difflib import get_close_matches
         close = get_close_matches(metric, THRESHOLD_METRICS, n=1)
