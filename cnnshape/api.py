@@ -215,3 +215,88 @@ def zoo_entries() -> list[tuple[str, str, str]]:
         spec = load_spec(str(zoo_dir() / f"{name}.yaml"))
         out.append((name, spec.description, spec.source))
     return out
+
+
+def diff(old, new, fail_on=(), framework=None):
+    """cnnshape diff: the Diff (cnnshape.diff) of two specs, each a path, a zoo name or
+    ``REV:path`` read from git in the current directory.  ``fail_on``: --fail-on texts.
+    Raises SpecError with the problems of both specs."""
+    from .diagnostics import SpecError
+    from .diff import Threshold, compare, parse_threshold
+    from .graph import propagate
+    thresholds = [t if isinstance(t, Threshold) else parse_threshold(t) for t in fail_on]
+    sides, problems = [], []
+    with paused_gc():
+        for arg in (old, new):
+            try:
+                spec, where = _diff_side(arg, framework)
+                result = propagate(spec)
+            except SpecError as e:
+                problems += e.diagnostics
+                continue
+            sides.append((result, {n.name: _fields(n.layer) for n in spec.nodes}, where))
+    if problems:
+        raise SpecError(problems)
+    (a, fields_a, _), (b, fields_b, where) = sides
+    return compare(a, b, fields_a, fields_b, thresholds, str(old), str(new), where)
+
+
+def _fields(layer) -> dict:
+    """A layer's fields as built (defaults filled in), what its own change is judged by."""
+    from dataclasses import fields
+    return {f.name: getattr(layer, f.name) for f in fields(layer) if f.name != "in_features"}
+
+
+def _diff_side(arg: str, framework=None):
+    """(Spec, the file to annotate) for one side of a diff: a file or zoo name as
+    ``model`` reads it, else ``REV:path`` from git."""
+    source = resolve(arg)
+    p = Path(source)
+    if _exists(p) or ":" not in str(arg):
+        if not _exists(p) and p.suffix not in (".yaml", ".yml", ".onnx"):
+            raise _no_such_spec(arg, "or REV:path, a file as git has it at a revision")
+        where = os.path.relpath(source) if os.path.isabs(source) and _inside_cwd(source) \
+            else str(source)
+        return load_file(source, framework=framework), where
+    from .spec import load_spec
+    rev, _, path = str(arg).partition(":")
+    return load_spec(git_show(rev, path, str(arg)), path=str(arg), framework=framework), path
+
+
+def _inside_cwd(path: str) -> bool:
+    try:
+        return not os.path.relpath(path).startswith("..")
+    except ValueError:  # another drive
+        return False
+
+
+def git_show(rev: str, path: str, label: str) -> bytes:
+    """The bytes of ``path`` at revision ``rev`` (``git show REV:path``, in the current
+    directory), or SpecError naming both."""
+    import subprocess
+
+    from .diagnostics import Diagnostic, SpecError
+    from .spec import MAX_BYTES
+
+    def fail(message, hint=""):
+        return SpecError([Diagnostic(label, 0, 0, "CS000", "error", message, hint)])
+    if not path:
+        raise fail(f"REV:path needs a path after the ':' (revision {rev!r})",
+                   "e.g. main:specs/net.yaml")
+    if rev.startswith("-"):  # git would read it as an option
+        raise fail(f"{rev!r} is not a revision", "e.g. main, HEAD~1 or a commit SHA")
+    try:
+        done = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True,
+                              stdin=subprocess.DEVNULL, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise fail(f"cannot run git to read {path!r} at revision {rev!r}: "
+                   f"{getattr(e, 'strerror', None) or e}")
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = why[-1].removeprefix("fatal: ") if why else f"git exited {done.returncode}"
+        raise fail(f"cannot read {path!r} at revision {rev!r}: {why}",
+                   "REV:path reads a file as git has it at a revision; a path with ':' "
+                   "that is a file is read as the file")
+    if len(done.stdout) > MAX_BYTES:
+        raise fail(f"the spec is larger than {MAX_BYTES // 2**20} MiB")
+    return done.stdout

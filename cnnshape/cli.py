@@ -447,6 +447,67 @@ def port(spec, target, source, input_shape, fmt):
     sys.exit(1 if report.differs else 0)
 
 
+class FailOn(click.ParamType):
+    """A --fail-on threshold (cnnshape.diff.parse_threshold): params>+5%, output, ..."""
+    name = "THRESHOLD"
+
+    def convert(self, value, param, ctx):
+        from .diff import Threshold, parse_threshold
+        if isinstance(value, Threshold):
+            return value
+        try:
+            return parse_threshold(value)
+        except ValueError as e:
+            from .render.cells import printable
+            self.fail(f"{printable(repr(str(value)))}: {e}", param, ctx)
+
+
+@main.command()
+@click.argument("old", shell_complete=complete_spec)
+@click.argument("new", shell_complete=complete_spec)
+@click.option("--all", "show_all", is_flag=True,
+              help="List every layer, not only those that changed.")
+@click.option("--fail-on", "fail_on", type=FailOn(), multiple=True,
+              help="Exit 1 when the change crosses this threshold; repeatable. "
+                   "METRIC>AMOUNT or METRIC<AMOUNT, METRIC one of params (in all), "
+                   "trainable, non_trainable, macs, flops; AMOUNT a change in percent of "
+                   "the old value (+5%, -10%) or absolute, a whole number with an optional "
+                   "k, M or G (1000000, +2M); or 'output': any change of the output shape.")
+@click.option("--format", "fmt", type=Format({"text": "text", "json": "json",
+                                               "markdown": "markdown", "github": "github"}),
+              default="text", show_default=True,
+              help="markdown: for a pull request or $GITHUB_STEP_SUMMARY; github: workflow "
+                   "commands that annotate the changed lines of NEW.")
+@FRAMEWORK
+@_report_errors
+def diff(old, new, show_all, fail_on, fmt, framework):
+    """What a change did to a network: each layer's shape, params and MACs before and after.
+
+    OLD and NEW are each a YAML file, a zoo name (see cnnshape zoo), or REV:path, the file
+    as git has it at a revision (git show REV:path, run in the current directory). Layers
+    are matched by name, then the rest by position (same type first); the others are added
+    or removed. Only changed layers are listed (--all lists every one), with what changed
+    in the layer itself, what an upstream change moved (a linear layer's in_features), and
+    the totals with their absolute and relative change.
+
+    --fail-on params>+5% fails when the parameters grow by more than 5%, params<-5% when
+    they shrink by more, params>1000000 when they grow by more than a million, output when
+    the output shape changes. Exit code 0: no threshold crossed; 1: one was (or a spec has
+    errors); 2: usage error (a malformed threshold).
+
+    \b
+    Example:
+        cnnshape diff main:specs/net.yaml specs/net.yaml
+        cnnshape diff docs/diff/lenet5_old.yaml docs/diff/lenet5_new.yaml --format markdown
+        cnnshape diff lenet5 specs/my_lenet.yaml --fail-on 'params>+5%' --fail-on output
+    """
+    from .api import diff as compare
+    from .render.diff import render_diff
+    report = compare(old, new, fail_on, framework)
+    click.echo(render_diff(report, fmt, show_all))
+    sys.exit(1 if report.failed else 0)
+
+
 SCALE = click.option(
     "--scale", type=click.Choice(list("nsmlx")),
     help="An Ultralytics YAML's model scale  [default: from the file name, as Ultralytics "

@@ -59,7 +59,8 @@ def test_a_number_out_of_range_names_the_range(args, flag):
 def test_every_format_option_speaks_one_vocabulary():
     """model --format text was rejected while check's default was text."""
     formats = {name: p for name, cmd in COMMANDS for p in cmd.params if p.name == "fmt"}
-    assert set(formats) == {"check", "conv", "inputs", "model", "pool", "port", "solve", "zoo"}
+    assert set(formats) == {"check", "conv", "diff", "inputs", "model", "pool", "port",
+                            "solve", "zoo"}
     for name, p in formats.items():
         assert {"text", "json"} <= set(p.type.choices), name
         assert p.default in ("text", "auto"), name

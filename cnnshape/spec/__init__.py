@@ -21,18 +21,22 @@ from .limits import (MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_EXPANDED, MAX_LAYERS,
                      MAX_NESTING)
 from .nodes import Group, Node, Spec
 from .positions import NOWHERE, PList, PMap, item_where, key_where, val_where, where
-from .reading import check_tree, parse_yaml, read_text
+from .reading import check_tree, decode_text, parse_yaml, read_text
 
 
 def load_spec(source, path: str | None = None, input_shape=None, framework=None,
               spelling=None) -> Spec:
-    """A spec from a path, YAML text or a dict; raises SpecError with every problem found.
+    """A spec from a path, a file's bytes (``path`` names them) or a dict; raises SpecError
+    with every problem found.
 
     ``framework`` overrides the spec's ``framework:``; ``spelling`` names the framework
     whose argument names the spec uses, when it is not the one computed (``port``)."""
     if isinstance(source, dict):
         data, label = source, path or "<dict>"
         check_tree(data, label)
+    elif isinstance(source, bytes):  # read elsewhere (git show REV:path)
+        label = path or "<bytes>"
+        data = parse_yaml(decode_text(source, label), label)
     else:
         label = path or str(source)
         data = parse_yaml(read_text(source, label), label)

@@ -30,6 +30,11 @@ def read_text(source, label: str) -> str:
         raise SpecError([Diagnostic(label, 0, 0, "CS000", "error",
                                     "cannot read the spec: "
                                     f"{getattr(e, 'strerror', None) or e}", "")])
+    return decode_text(raw, label)
+
+
+def decode_text(raw: bytes, label: str) -> str:
+    """A spec's bytes (a file's, or git's for REV:path) as text, or SpecError."""
     if len(raw) > MAX_BYTES:
         raise SpecError([Diagnostic(label, 0, 0, "CS000", "error",
                                     f"the spec is larger than {MAX_BYTES // 2**20} MiB",
