@@ -970,9 +970,14 @@ def _write(text: str | bytes, output) -> None:
               help="Collapse blocks nested deeper than this (1: top level only).")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
               show_default=True, help="The drawing's theme.")
+@click.option("--columns", type=ColumnList(),
+              help="The layer table's columns, as for 'cnnshape model --columns'.")
+@click.option("--units", is_flag=True, help="Counts as K/M/G (1,000-based).")
+@BATCH
+@DTYPE
 @FRAMEWORK
 @_report_errors
-def report(spec, output, input_shape, depth, theme, framework):
+def report(spec, output, input_shape, depth, theme, columns, units, batch, dtype, framework):
     """One self-contained HTML file: drawing, sortable layer table, totals, problems.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -987,6 +992,7 @@ def report(spec, output, input_shape, depth, theme, framework):
     from .api import load, paused_gc
     from .diagnostics import SpecError
     from .graph import propagate
+    from .render.cells import View
     from .render.html import render_html, render_html_problems
     from .render.svg import render_svg
     _not_an_input(output, spec)
@@ -998,4 +1004,5 @@ def report(spec, output, input_shape, depth, theme, framework):
             _write(render_html_problems(" ".join(spec), e.diagnostics), output)
         raise
     svg = render_svg(result, depth, theme=theme)
-    _write(render_html(result, svg, result.warnings, depth), output)
+    view = View(depth, columns=columns, units=units, batch=batch, dtype=dtype)
+    _write(render_html(result, svg, result.warnings, depth, view), output)

@@ -248,7 +248,7 @@ def default_tokens(rows, rf: bool) -> tuple[str, ...]:
             + (("note",) if any(r.note for r in rows) else ()))
 
 
-class _Context:
+class Context:
     """What a cell may need beyond its row: the whole result (totals, the layers a group
     holds) and the view (units, batch, dtype)."""
     __slots__ = ("result", "view", "number")
@@ -314,7 +314,7 @@ def columns(result, view=None) -> list[tuple[str, list[str], bool]]:
     """(header, one cell per row, right-aligned) for every column the model table shows."""
     view = view or View()
     items = entries(result, view)
-    ctx = _Context(result, view)
+    ctx = Context(result, view)
     data = chosen([r for r, _, head in items if not head], view)
     cols = [("#", ["" if head else str(r.index + 1) for r, _, head in items], True),
             ("name", [name for _, name, _ in items], False),
