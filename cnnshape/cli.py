@@ -123,6 +123,31 @@ class Whole(click.ParamType):
         return number
 
 
+class ColumnList(click.ParamType):
+    """``--columns input,output,params%,macs``: tokens of render.cells.COLUMNS (or their
+    aliases), in the order given."""
+    name = "LIST"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        from .render.cells import COLUMNS, column_token
+        tokens = []
+        for word in str(value).split(","):
+            if not word.strip():
+                continue
+            token = column_token(word)
+            if token is None:
+                from .spec.names import suggest
+                hint = suggest(word.strip().lower(), COLUMNS)
+                self.fail(f"{word.strip()!r} is not a column" + (f"; {hint}" if hint else "")
+                          + f" (choose from: {', '.join(COLUMNS)})", param, ctx)
+            tokens.append(token)
+        if not tokens:
+            self.fail("give at least one column", param, ctx)
+        return tuple(dict.fromkeys(tokens))
+
+
 class Format(click.Choice):
     """One ``--format`` vocabulary for every command: ``text`` for people (the default),
     ``json`` for programs, and a command's own extras.  ``names`` maps each shown name to
@@ -514,6 +539,18 @@ SCALE = click.option(
          "takes it: yolov8n.yaml -> n; else the first in its scales]")
 
 
+def _dtypes():
+    from .memory import DTYPES
+    return list(DTYPES)
+
+
+BATCH = click.option("--batch", type=COUNT, default=1, show_default=True,
+                     help="Batch size the activation bytes assume.")
+DTYPE = click.option("--dtype", type=click.Choice(_dtypes()), default="float32",
+                     show_default=True,
+                     help="Element type of activations and parameter memory.")
+
+
 def _scale(scale) -> dict:
     return {} if scale is None else {"scale": scale}
 
@@ -528,13 +565,24 @@ def _scale(scale) -> dict:
 @click.option("--depth", type=COUNT,
               help="Collapse blocks nested deeper than this (1: top level only).")
 @click.option("--rf", is_flag=True,
-              help="Show each layer's receptive field, effective stride and padding.")
+              help="Show each layer's receptive field, effective stride and padding "
+                   "(the rf column).")
+@click.option("--columns", type=ColumnList(),
+              help="Columns after # name type, comma-separated: input, output, kernel, "
+                   "params, params%, trainable, non_trainable, connections, neurons, macs, "
+                   "flops, activation, rf, connected, note.")
+@click.option("--units", is_flag=True,
+              help="Counts as K/M/G (1,000-based) instead of exact numbers; JSON and CSV "
+                   "stay exact.")
+@BATCH
+@DTYPE
 @click.option("--pager/--no-pager", default=True, show_default=True,
               help="Page a table taller than the terminal (PAGER, default less -FRX).")
 @SCALE
 @FRAMEWORK
 @_report_errors
-def model(spec, input_shape, fmt, depth, rf, pager, scale, framework):
+def model(spec, input_shape, fmt, depth, rf, columns, units, batch, dtype, pager, scale,
+          framework):
     """Every layer's output shape and cost, with totals.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -544,6 +592,8 @@ def model(spec, input_shape, fmt, depth, rf, pager, scale, framework):
         cnnshape model lenet5
         cnnshape model specs/vgg16.yaml --format json
         cnnshape model --input 1x28x28 "conv2d 32 k5" "maxpool2d 2" flatten "linear 10"
+        cnnshape model resnet50 --columns output,params,params%,macs,activation --units
+        cnnshape model googlenet --depth 2 --batch 32 --dtype float16
     """
     from .api import load, paused_gc
     from .graph import propagate
@@ -551,7 +601,8 @@ def model(spec, input_shape, fmt, depth, rf, pager, scale, framework):
     with paused_gc():
         result = propagate(load(spec, input_shape, framework, **_scale(scale)))
         color = _color()
-        text = render_model(result, fmt, depth=depth, color=color, width=_width(), rf=rf)
+        text = render_model(result, fmt, depth=depth, color=color, width=_width(), rf=rf,
+                            columns=columns, units=units, batch=batch, dtype=dtype)
     _page(text, pager, color)
     if result.warnings:
         from .diagnostics import format_text
@@ -980,9 +1031,14 @@ def _write(text: str | bytes, output) -> None:
               help="Collapse blocks nested deeper than this (1: top level only).")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
               show_default=True, help="The drawing's theme.")
+@click.option("--columns", type=ColumnList(),
+              help="The layer table's columns, as for 'cnnshape model --columns'.")
+@click.option("--units", is_flag=True, help="Counts as K/M/G (1,000-based).")
+@BATCH
+@DTYPE
 @FRAMEWORK
 @_report_errors
-def report(spec, output, input_shape, depth, theme, framework):
+def report(spec, output, input_shape, depth, theme, columns, units, batch, dtype, framework):
     """One self-contained HTML file: drawing, sortable layer table, totals, problems.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -997,6 +1053,7 @@ def report(spec, output, input_shape, depth, theme, framework):
     from .api import load, paused_gc
     from .diagnostics import SpecError
     from .graph import propagate
+    from .render.cells import View
     from .render.html import render_html, render_html_problems
     from .render.svg import render_svg
     _not_an_input(output, spec)
@@ -1008,4 +1065,5 @@ def report(spec, output, input_shape, depth, theme, framework):
             _write(render_html_problems(" ".join(spec), e.diagnostics), output)
         raise
     svg = render_svg(result, depth, theme=theme)
-    _write(render_html(result, svg, result.warnings, depth), output)
+    view = View(depth, columns=columns, units=units, batch=batch, dtype=dtype)
+    _write(render_html(result, svg, result.warnings, depth, view), output)

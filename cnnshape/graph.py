@@ -125,7 +125,8 @@ def propagate(spec):
                           cost.macs, depth_of[i],
                           xs[0][-1] if layer.type_name == "linear" else None, False, node.line,
                           rf if rf is None or isinstance(rf, str) else tuple(rf),
-                          getattr(layer, "kernel_size", None), -1, parts, node.note)
+                          getattr(layer, "kernel_size", None), -1, parts, node.note,
+                          _window(layer, xs[0]))
         rows.append(row)
         totals[0] += cost.params
         totals[1] += cost.non_trainable_params
@@ -250,6 +251,16 @@ def _model_expectations(spec, output, totals, rows) -> list:
             out.append(Diagnostic(spec.path, line, col, "CS402", "error", f"model {text}",
                                   "update the expectation if the change is intended"))
     return out
+
+
+def _window(layer, x):
+    """(kernel, stride, pad_begin, pad_end, dilation) per spatial axis of a windowed layer,
+    as it runs on ``x`` ('same' resolved); None for others.  axes() is cached: the shape
+    pass already asked it the same question."""
+    axes = getattr(layer, "axes", None)
+    if axes is None:
+        return None
+    return tuple((a.kernel, a.stride, a.pad_begin, a.pad_end, a.dilation) for a in axes(x[1:]))
 
 
 def _group_rows(spec, rows):

@@ -18,7 +18,7 @@ the gradients of the activations during the backward pass.
 """
 from dataclasses import dataclass
 
-#: Bytes per element.
+#: Bytes per element, as torch.finfo/iinfo(dtype).bits // 8: the one place they are written.
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 #: State tensors an optimizer keeps per parameter.
 OPTIMIZERS = {"sgd": 0, "momentum": 1, "adam": 2}
@@ -28,9 +28,11 @@ OPTIMIZERS = {"sgd": 0, "momentum": 1, "adam": 2}
 INDEX_BYTES, MASK_BYTES = 8, 1
 
 
-def activation_bytes(neurons: int, batch: int = 1, dtype: str = "float32") -> int:
-    """A tensor of ``neurons`` elements per sample, for ``batch`` samples."""
-    return neurons * batch * DTYPES[dtype]
+def activation_bytes(row, batch: int = 1, dtype: str = "float32") -> int:
+    """The bytes of a row's output activations: neurons x batch x bytes per element.
+
+    A group row's neurons are the sum over its layers, so its bytes are theirs together."""
+    return row.neurons * batch * DTYPES[dtype]
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,9 @@ class LayerResult:
     # the parts taken together, its input; () for every other row
     output_shapes: tuple[tuple[int, ...], ...] = ()
     note: str = ""  # free text from the spec's note: (an importer's source row)
+    # a windowed layer's axes as it runs on its input, 'same' resolved: per spatial axis
+    # (kernel, stride, pad_begin, pad_end, dilation); None for every other row
+    window: tuple[tuple[int, int, int, int, int], ...] | None = None
 
     @property
     def receptive_field(self):
@@ -144,6 +147,16 @@ class Result:
         shown = [r for r in self.layers if r.depth < depth]
         shown += [g for g in self.groups if g.depth == depth - 1]
         return tuple(sorted(shown, key=lambda r: (r.index, not r.group)))
+
+    def outside_inputs(self, row: LayerResult) -> tuple[str, ...]:
+        """What feeds ``row`` from outside it: a layer's inputs, or for a group row the
+        inputs of its layers that none of its own layers produce."""
+        if not row.group:
+            return row.inputs
+        inner = self.layers[row.index:row.last + 1]
+        names = {r.name for r in inner}
+        seen = dict.fromkeys(i for r in inner for i in r.inputs if i not in names)
+        return tuple(seen)
 
     def to_dict(self, depth: int | None = None) -> dict:
         return {"format_version": FORMAT_VERSION, "name": self.name,

@@ -9,19 +9,26 @@ MODEL_FORMATS = ("table", "json", "csv", "markdown")
 
 
 def render_model(result, fmt: str = "table", *, depth: int | None = None,
-                 color: bool = False, width: int | None = None, rf: bool = False) -> str:
-    """Render a Result (``cnnshape model``); ``depth`` collapses blocks below that level."""
+                 color: bool = False, width: int | None = None, rf: bool = False,
+                 columns: tuple[str, ...] | None = None, units: bool = False, batch: int = 1,
+                 dtype: str = "float32") -> str:
+    """Render a Result (``cnnshape model``); ``depth`` collapses blocks below that level.
+
+    ``columns``: tokens of cells.COLUMNS (None: the default set); ``units``: counts as
+    K/M/G; ``batch``/``dtype``: what activation bytes and parameter memory assume."""
+    from .cells import View
+    view = View(depth, rf, columns, units, batch, dtype)
     if fmt == "json":
-        from .json import dumps
-        return dumps(result.to_dict(depth))
+        from .json import model_json
+        return model_json(result, view)
     if fmt == "csv":
         from .flat import model_csv
-        return model_csv(result, depth)
+        return model_csv(result, view=view)
     if fmt == "markdown":
         from .flat import model_markdown
-        return model_markdown(result, depth, rf)
+        return model_markdown(result, view=view)
     from .table import model_table
-    return model_table(result, depth, color=color, width=width, rf=rf)
+    return model_table(result, color=color, width=width, view=view)
 
 
 def render_layer(report, fmt: str = "table", *, explain: bool = False, color: bool = False,

@@ -3,7 +3,8 @@ the spec's problems.  CSS, SVG and the few lines of script are inline; nothing i
 from html import escape as _escape
 
 from ..diagnostics import format_text_line
-from .cells import field_cells, output_shape, printable, shape, totals_lines, type_label
+from .cells import (Context, View, chosen, field_cells, output_shape, printable, shape,
+                    totals_lines, type_label)
 from .svg import FONT
 
 # On paper (Letter or A4, portrait, 12 mm margins) the content is 186 mm = 703 CSS px wide.
@@ -68,9 +69,40 @@ document.querySelectorAll("table.sortable th").forEach(function (th, col) {
 """
 
 
-def render_html(result, svg: str, problems=(), depth=None) -> str:
-    """The report; ``svg`` is the drawing shown on screen (printing draws its own)."""
+def render_html(result, svg: str, problems=(), depth=None, view=None) -> str:
+    """The report; ``svg`` is the drawing shown on screen (printing draws its own).
+
+    ``view`` (cells.View): with columns, the table shows those (cells.COLUMNS, as the
+    terminal's); its units and dtype shape the cells and the totals."""
+    view = view or View(depth=depth)
     title = escape(result.name or "model")
+    if view.columns is not None:
+        heads, rows = _chosen_rows(result, view)
+    else:
+        heads, rows = _default_rows(result, view.depth)
+    totals = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>"
+                     for k, v in totals_lines(result.totals, view.units, view.dtype))
+    return _page(result, title, svg, problems, depth, heads, rows, totals)
+
+
+def _chosen_rows(result, view):
+    """#, name, type and the --columns asked for; numbers sort by their exact value."""
+    ctx = Context(result, view)
+    rows_ = result.rows(view.depth)
+    cols = chosen(rows_, view)
+    rows = []
+    for r in rows_:
+        cells = [f'<td class="n" data-v="{r.index + 1}">{r.index + 1}</td>',
+                 f"<td>{_breakable(r.name)}</td>", f"<td>{escape(type_label(r))}</td>"]
+        for c in cols:
+            key = "" if c.key is None else f' data-v="{c.key(r, ctx)}"'
+            cls = "n" if c.right else "s"
+            cells.append(f'<td class="{cls}"{key}>{escape(c.cell(r, ctx))}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return ["#", "name", "type"] + [c.header for c in cols], rows
+
+
+def _default_rows(result, depth):
     heads = ["#", "name", "type", "output shape", "params", "non-trainable", "connections",
              "neurons", "MACs", "RF", "eff. stride", "eff. padding"]
     rows = []
@@ -85,8 +117,10 @@ def render_html(result, svg: str, problems=(), depth=None) -> str:
         cells += [f'<td class="n" data-v="{_field_key(r, i)}">{escape(c)}</td>'
                   for i, c in enumerate(field_cells(r))]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    totals = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>"
-                     for k, v in totals_lines(result.totals))
+    return heads, rows
+
+
+def _page(result, title, svg, problems, depth, heads, rows, totals) -> str:
     issues = "".join(f'<li class="{d.level}">{escape(format_text_line(d))}</li>'
                      for d in problems)
     return f"""<!DOCTYPE html>

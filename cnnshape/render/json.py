@@ -91,3 +91,23 @@ def layer_json(report, explain: bool = False) -> str:
         from .explain import explain_text
         d["explain"] = explain_text(report).splitlines()
     return dumps(d)
+
+
+def model_json(result, view) -> str:
+    """``cnnshape model --format json``: Result.to_dict, plus, when --columns asks for
+    them, the figures a layer object does not already hold: ``flops`` and
+    ``activation_bytes`` (with the batch and dtype they assume).  Exact integers always."""
+    d = result.to_dict(view.depth)
+    asked = set(view.columns or ())
+    if asked & {"flops", "activation"}:
+        from ..memory import DTYPES, activation_bytes
+        from ..report import FLOPS_PER_MAC
+        for layer, row in zip(d["layers"], result.rows(view.depth)):
+            if "flops" in asked:
+                layer["flops"] = FLOPS_PER_MAC * row.macs
+            if "activation" in asked:
+                layer["activation_bytes"] = activation_bytes(row, view.batch, view.dtype)
+        if "activation" in asked:
+            d["activation"] = {"batch": view.batch, "dtype": view.dtype,
+                               "bytes_per_element": DTYPES[view.dtype]}
+    return dumps(d)

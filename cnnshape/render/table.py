@@ -11,9 +11,10 @@ is a fixed grid, and rich's generic measuring cost ~6,000 nested renders for
 ResNet-50's 177 rows (issue 11), most of the command's time.  Its look is
 rich's ``box.SIMPLE_HEAD``, cell for cell.
 """
+from dataclasses import replace
 from io import StringIO
 
-from .cells import columns, extras_atoms, printable, title_atoms, totals_atoms
+from .cells import View, columns, extras_atoms, printable, title_atoms, totals_atoms
 
 BOLD, DIM, ITALIC, RESET = "\x1b[1m", "\x1b[2m", "\x1b[3m", "\x1b[0m"
 
@@ -21,8 +22,9 @@ BOLD, DIM, ITALIC, RESET = "\x1b[1m", "\x1b[2m", "\x1b[3m", "\x1b[0m"
 KEEP = ("#", "name", "output shape", "params")
 # hidden first on a narrow terminal: the least asked for first
 # (the type column carries a linear layer's in_features, the number most often looked up)
-DROP_ORDER = ("connections", "neurons", "non-trainable", "MACs", "eff. padding", "eff. stride",
-              "RF", "type")
+DROP_ORDER = ("connected to", "input shape", "kernel", "trainable", "FLOPs", "connections",
+              "neurons", "non-trainable", "MACs", "eff. padding", "eff. stride", "RF",
+              "activations", "params %", "type")
 GAP = 3  # between columns, as rich's SIMPLE_HEAD: padding, divider, padding
 
 
@@ -61,11 +63,11 @@ def _width_of(widths) -> int:
 
 
 def model_table(result, depth=None, color: bool = False, width: int | None = None,
-                rf: bool = False) -> str:
+                rf: bool = False, view: View | None = None) -> str:
     """The model as a table at most ``width`` columns wide (None: as wide as it needs)."""
-    rows = result.rows(depth)
-    cols = [(h, cells, right, max([len(h), *map(len, cells)]))
-            for h, cells, right in columns(rows, rf)]
+    view = view or View(depth=depth, rf=rf)
+    every = columns(result, view)
+    cols = [(h, cells, right, max([len(h), *map(len, cells)])) for h, cells, right in every]
     need = _width_of([c[3] for c in cols])
     hidden = []
     for name in DROP_ORDER:
@@ -74,7 +76,8 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
         hidden += [c[0] for c in cols if c[0] == name]
         cols = [c for c in cols if c[0] != name]
     if width is not None and _width_of([c[3] for c in cols]) > width:
-        return _records(result, rows, columns(rows, rf), width, color)
+        # one record per layer, full names: a tree's prefixes would eat the narrow width
+        return _records(result, columns(result, replace(view, tree=False)), width, color, view)
 
     out = [_style(line, ITALIC, color) for line in flow(title_atoms(result), width)]
     out.append("")  # the table's top edge, blank in SIMPLE_HEAD
@@ -90,7 +93,7 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
     out.append(" " + "─" * (_width_of([c[3] for c in cols]) - 1))
     out += [row(cells) for cells in zip(*(c[1] for c in cols))]
     out.append("")  # the bottom edge
-    out += _totals(result, width, color)
+    out += _totals(result, width, color, view)
     if hidden:
         note = (f"(hidden to fit {width} columns: {', '.join(hidden)}; COLUMNS={need} or "
                 "--format markdown shows them)").split(" ")
@@ -98,9 +101,9 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
     return "\n".join(out)
 
 
-def _totals(result, width: int | None, color: bool) -> list[str]:
+def _totals(result, width: int | None, color: bool, view: View) -> list[str]:
     """`` params            61,706 trainable, ...``: keys in a column, values flowed beside."""
-    items = totals_atoms(result.totals) + extras_atoms(result)
+    items = totals_atoms(result.totals, view.units, view.dtype) + extras_atoms(result)
     key_width = max(len(k) for k, _ in items)
     lines = []
     for key, atoms in items:
@@ -134,18 +137,19 @@ def _items(pairs, width: int, indent: str) -> list[str]:
     return lines + ([line] if line else [])
 
 
-def _records(result, rows, cols, width: int, color: bool) -> str:
+def _records(result, cols, width: int, color: bool, view: View) -> str:
     """One record per layer, for terminals too narrow for even the essential columns."""
     out = [_style(line, ITALIC, color) for line in flow(title_atoms(result), width)]
     out.append("")
     by_name = {h: cells for h, cells, _ in cols}
     fields = [h for h, _, _ in cols if h not in ("#", "name")]
-    for i in range(len(rows)):
-        out += [_style(line, BOLD, color) for line in
-                flow([f"#{by_name['#'][i]}", by_name["name"][i]], width)]
+    for i in range(len(by_name["#"])):
+        # a block's header row has no number of its own
+        label = [f"#{by_name['#'][i]}"] if by_name["#"][i] else []
+        out += [_style(line, BOLD, color) for line in flow(label + [by_name["name"][i]], width)]
         out += _items([(h, by_name[h][i]) for h in fields if by_name[h][i]], width, "  ")
     out.append("")
-    for key, atoms in totals_atoms(result.totals) + extras_atoms(result):
+    for key, atoms in totals_atoms(result.totals, view.units, view.dtype) + extras_atoms(result):
         out += flow([f"{key}:"] + _fit(atoms, width - 2), width, "  ")
     return "\n".join(out)
 
