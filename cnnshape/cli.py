@@ -544,11 +544,23 @@ def _dtypes():
     return list(DTYPES)
 
 
-BATCH = click.option("--batch", type=COUNT, default=1, show_default=True,
-                     help="Batch size the activation bytes assume.")
-DTYPE = click.option("--dtype", type=click.Choice(_dtypes()), default="float32",
-                     show_default=True,
-                     help="Element type of activations and parameter memory.")
+BATCH = click.option("--batch", type=COUNT,
+                     help="Batch size the byte figures assume; given (or --dtype or "
+                          "--optimizer), the totals add the inference peak and the training "
+                          "memory  [default: 1]")
+DTYPE = click.option("--dtype", type=click.Choice(_dtypes()),
+                     help="Element type of activations and parameters  [default: float32]")
+OPTIMIZER = click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]),
+                         help="Optimizer whose state the training memory counts  "
+                              "[default: adam]")
+
+
+def _memory(spec, result, batch, dtype, optimizer):
+    """The Memory the totals show, when --batch, --dtype or --optimizer asks for it."""
+    if batch is None and dtype is None and optimizer is None:
+        return None
+    from .memory import estimate
+    return estimate(spec, result, batch or 1, dtype or "float32", optimizer or "adam")
 
 
 def _scale(scale) -> dict:
@@ -576,13 +588,14 @@ def _scale(scale) -> dict:
                    "stay exact.")
 @BATCH
 @DTYPE
+@OPTIMIZER
 @click.option("--pager/--no-pager", default=True, show_default=True,
               help="Page a table taller than the terminal (PAGER, default less -FRX).")
 @SCALE
 @FRAMEWORK
 @_report_errors
-def model(spec, input_shape, fmt, depth, rf, columns, units, batch, dtype, pager, scale,
-          framework):
+def model(spec, input_shape, fmt, depth, rf, columns, units, batch, dtype, optimizer, pager,
+          scale, framework):
     """Every layer's output shape and cost, with totals.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -599,10 +612,13 @@ def model(spec, input_shape, fmt, depth, rf, columns, units, batch, dtype, pager
     from .graph import propagate
     from .render import render_model
     with paused_gc():
-        result = propagate(load(spec, input_shape, framework, **_scale(scale)))
+        loaded = load(spec, input_shape, framework, **_scale(scale))
+        result = propagate(loaded)
         color = _color()
         text = render_model(result, fmt, depth=depth, color=color, width=_width(), rf=rf,
-                            columns=columns, units=units, batch=batch, dtype=dtype)
+                            columns=columns, units=units, batch=batch or 1,
+                            dtype=dtype or "float32",
+                            memory=_memory(loaded, result, batch, dtype, optimizer))
     _page(text, pager, color)
     if result.warnings:
         from .diagnostics import format_text
@@ -645,7 +661,12 @@ def schema():
               help="github: workflow commands that annotate the diff.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @FRAMEWORK
-def check(paths, fmt, strict, framework):
+@click.option("--batch", type=COUNT, help="Batch size for the byte budgets, overriding "
+              "what each spec's expect: assumes.")
+@click.option("--dtype", type=click.Choice(_dtypes()), help="Element type for the byte "
+              "budgets, overriding the specs'.")
+@OPTIMIZER
+def check(paths, fmt, strict, framework, batch, dtype, optimizer):
     """Validate specs for CI: one line per problem, then a summary.
 
     PATHS are spec files, directories (every *.yaml / *.yml in them) or globs. Exit code 0:
@@ -665,7 +686,9 @@ def check(paths, fmt, strict, framework):
             raise click.UsageError(f"no spec file matches {e.args[0]!r}")
         # a folder that cannot be listed may hold specs: passing without them would lie
         raise click.UsageError(f"cannot read {e.filename!r}: {e.strerror or e}")
-    diagnostics = sorted(d for f in files for d in api.check(f, framework))
+    assume = {k: v for k, v in (("batch", batch), ("dtype", dtype), ("optimizer", optimizer))
+              if v is not None}
+    diagnostics = sorted(d for f in files for d in api.check(f, framework, assume))
     total = summary(diagnostics, len(files))
     if fmt == "json":
         click.echo(FORMATS["json"](diagnostics, total))
@@ -1036,9 +1059,11 @@ def _write(text: str | bytes, output) -> None:
 @click.option("--units", is_flag=True, help="Counts as K/M/G (1,000-based).")
 @BATCH
 @DTYPE
+@OPTIMIZER
 @FRAMEWORK
 @_report_errors
-def report(spec, output, input_shape, depth, theme, columns, units, batch, dtype, framework):
+def report(spec, output, input_shape, depth, theme, columns, units, batch, dtype, optimizer,
+           framework):
     """One self-contained HTML file: drawing, sortable layer table, totals, problems.
 
     SPEC is a YAML file, a zoo name (see cnnshape zoo), or layers written inline.
@@ -1059,11 +1084,13 @@ def report(spec, output, input_shape, depth, theme, columns, units, batch, dtype
     _not_an_input(output, spec)
     try:
         with paused_gc():
-            result = propagate(load(spec, input_shape, framework))
+            loaded = load(spec, input_shape, framework)
+            result = propagate(loaded)
     except SpecError as e:
         if output:  # the file still tells what is wrong, for a CI artifact
             _write(render_html_problems(" ".join(spec), e.diagnostics), output)
         raise
     svg = render_svg(result, depth, theme=theme)
-    view = View(depth, columns=columns, units=units, batch=batch, dtype=dtype)
+    view = View(depth, columns=columns, units=units, batch=batch or 1, dtype=dtype or "float32",
+                memory=_memory(loaded, result, batch, dtype, optimizer))
     _write(render_html(result, svg, result.warnings, depth, view), output)

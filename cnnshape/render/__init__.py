@@ -11,13 +11,13 @@ MODEL_FORMATS = ("table", "json", "csv", "markdown")
 def render_model(result, fmt: str = "table", *, depth: int | None = None,
                  color: bool = False, width: int | None = None, rf: bool = False,
                  columns: tuple[str, ...] | None = None, units: bool = False, batch: int = 1,
-                 dtype: str = "float32") -> str:
+                 dtype: str = "float32", memory=None) -> str:
     """Render a Result (``cnnshape model``); ``depth`` collapses blocks below that level.
 
     ``columns``: tokens of cells.COLUMNS (None: the default set); ``units``: counts as
     K/M/G; ``batch``/``dtype``: what activation bytes and parameter memory assume."""
     from .cells import View
-    view = View(depth, rf, columns, units, batch, dtype)
+    view = View(depth, rf, columns, units, batch, dtype, memory=memory)
     if fmt == "json":
         from .json import model_json
         return model_json(result, view)

@@ -61,10 +61,26 @@ def has_non_trainable(rows) -> bool:
     return any(r.non_trainable_params for r in rows)
 
 
-def totals_atoms(t, units: bool = False, dtype: str = "float32") -> list[tuple[str, list[str]]]:
-    """The totals, each value as unbreakable pieces (a number stays with its words)."""
+def totals_atoms(t, units: bool = False, dtype: str = "float32",
+                 memory=None) -> list[tuple[str, list[str]]]:
+    """The totals, each value as unbreakable pieces (a number stays with its words); with
+    ``memory`` (cnnshape.memory.Memory) the inference peak and the training estimate, each
+    labelled with the batch, dtype and optimizer it assumes."""
     from ..memory import DTYPES
     n = si if units else _exact
+    if memory is not None:
+        m, at = memory, f"(batch {memory.batch}, {memory.dtype})"
+        return _totals(t, n, dtype) + [
+            ("inference peak", [nbytes(m.inference_peak), "of activations", at]),
+            ("training", [nbytes(m.training), "=", f"{nbytes(m.params)} params", "+",
+                          f"{nbytes(m.gradients)} gradients", "+",
+                          f"{nbytes(m.optimizer_state)} {m.optimizer} state", "+",
+                          f"{nbytes(m.saved)} saved activations", at])]
+    return _totals(t, n, dtype)
+
+
+def _totals(t, n, dtype) -> list[tuple[str, list[str]]]:
+    from ..memory import DTYPES
     return [("params", [f"{n(t.params)} trainable,", f"{n(t.non_trainable_params)} non-trainable,",
                         f"{n(t.total_params)} in all"]),
             ("connections", [n(t.connections)]), ("neurons", [n(t.neurons)]),
@@ -72,8 +88,9 @@ def totals_atoms(t, units: bool = False, dtype: str = "float32") -> list[tuple[s
             ("parameter memory", [mib(DTYPES[dtype] * t.total_params), f"({dtype})"])]
 
 
-def totals_lines(t, units: bool = False, dtype: str = "float32") -> list[tuple[str, str]]:
-    return [(k, " ".join(v)) for k, v in totals_atoms(t, units, dtype)]
+def totals_lines(t, units: bool = False, dtype: str = "float32",
+                 memory=None) -> list[tuple[str, str]]:
+    return [(k, " ".join(v)) for k, v in totals_atoms(t, units, dtype, memory)]
 
 
 def _exact(n: int) -> str:
@@ -146,6 +163,7 @@ class View:
     batch: int = 1
     dtype: str = "float32"
     tree: bool = True  # with a depth; records on a narrow terminal turn it off
+    memory: object = None  # cnnshape.memory.Memory: the peak and training totals, if asked
 
 
 @dataclass(frozen=True)

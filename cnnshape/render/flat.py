@@ -125,6 +125,6 @@ def model_markdown(result, depth=None, rf: bool = False, view: View | None = Non
             for h, cells, r in cols]
     lines += ["| " + " | ".join(cells) + " |" for cells in zip(*(cells for _, cells, _ in cols))]
     lines.append("")
-    lines += [f"- {k}: {v}" for k, v in totals_lines(result.totals, view.units, view.dtype)]
+    lines += [f"- {k}: {v}" for k, v in totals_lines(result.totals, view.units, view.dtype, view.memory)]
     lines += [f"- {k}: {' '.join(v)}" for k, v in extras_atoms(result)]
     return "\n".join(lines)

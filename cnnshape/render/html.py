@@ -81,7 +81,7 @@ def render_html(result, svg: str, problems=(), depth=None, view=None) -> str:
     else:
         heads, rows = _default_rows(result, view.depth)
     totals = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>"
-                     for k, v in totals_lines(result.totals, view.units, view.dtype))
+                     for k, v in totals_lines(result.totals, view.units, view.dtype, view.memory))
     return _page(result, title, svg, problems, depth, heads, rows, totals)
 
 

@@ -110,4 +110,6 @@ def model_json(result, view) -> str:
         if "activation" in asked:
             d["activation"] = {"batch": view.batch, "dtype": view.dtype,
                                "bytes_per_element": DTYPES[view.dtype]}
+    if view.memory is not None:
+        d["memory"] = view.memory.to_dict()
     return dumps(d)

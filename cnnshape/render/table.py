@@ -103,7 +103,7 @@ def model_table(result, depth=None, color: bool = False, width: int | None = Non
 
 def _totals(result, width: int | None, color: bool, view: View) -> list[str]:
     """`` params            61,706 trainable, ...``: keys in a column, values flowed beside."""
-    items = totals_atoms(result.totals, view.units, view.dtype) + extras_atoms(result)
+    items = totals_atoms(result.totals, view.units, view.dtype, view.memory) + extras_atoms(result)
     key_width = max(len(k) for k, _ in items)
     lines = []
     for key, atoms in items:
@@ -149,7 +149,7 @@ def _records(result, cols, width: int, color: bool, view: View) -> str:
         out += [_style(line, BOLD, color) for line in flow(label + [by_name["name"][i]], width)]
         out += _items([(h, by_name[h][i]) for h in fields if by_name[h][i]], width, "  ")
     out.append("")
-    for key, atoms in totals_atoms(result.totals, view.units, view.dtype) + extras_atoms(result):
+    for key, atoms in totals_atoms(result.totals, view.units, view.dtype, view.memory) + extras_atoms(result):
         out += flow([f"{key}:"] + _fit(atoms, width - 2), width, "  ")
     return "\n".join(out)
 
