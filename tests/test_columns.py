@@ -108,9 +108,22 @@ def test_json_gains_only_what_columns_ask_for():
 
 
 def test_the_default_is_todays_table():
+    """Asking for batch 1 in float32 adds only the memory totals (the inference peak and
+    the training estimate, labelled): the table and the other totals stay as they were."""
     for fmt in ("text", "markdown", "csv", "json"):
-        assert run("model", "lenet5", "--format", fmt).output == \
-            run("model", "lenet5", "--format", fmt, "--dtype", "float32", "--batch", "1").output
+        plain = run("model", "lenet5", "--format", fmt).output
+        asked = run("model", "lenet5", "--format", fmt, "--dtype", "float32", "--batch",
+                    "1").output
+        if fmt == "json":
+            asked = json.loads(asked)
+            assert asked.pop("memory")["batch"] == 1
+            assert asked == json.loads(plain)
+        elif fmt == "csv":
+            assert asked == plain
+        else:
+            assert "inference peak" in asked and "inference peak" not in plain
+            assert [line for line in asked.splitlines() if "inference peak" not in line
+                    and "training" not in line] == plain.splitlines()
 
 
 def test_rf_flag_adds_the_rf_column_to_chosen_ones():
