@@ -254,7 +254,9 @@ class Dialect:
     division: object = "floor"
     #: 'same': where an odd total of padding puts its extra element ("end" or "start")
     same_split: object = "end"
-    #: 'same': whether the padding counts the dilated kernel ("use") or the bare one
+    #: 'same': whether the padding counts the dilated kernel ("use"), the bare one
+    #: ("ignore": onnxruntime's pools), or the layer runs undilated altogether ("drop":
+    #: Paddle, whose 'same' output is ceil(W/S) with the kernel's taps adjacent)
     same_dilation: object = "use"
     #: 'same' when the window is shorter than the stride, so the padding it needs is
     #: negative: "clamp" (no padding) or "refuse"
@@ -572,7 +574,7 @@ _PADDLE = Dialect(
               "avgpool": {"stride": None, "padding": 0, "ceil_mode": False,
                           "count_include_pad": False}},
     ceil="keep", division="trunc", too_wide="size", empty=_per("all", ("conv",), "zero"),
-    transposed_same="forward",
+    transposed_same="forward", same_dilation="drop",
     refuses=("output_padding_stride", "ceil_valid"))
 
 DIALECTS = {d.name: d for d in (

@@ -66,6 +66,8 @@ class Windowed(Layer):
                     pb, pe = ar.same_padding(size, k, s, d)
                 else:
                     family = self.family
+                    if dialect.rule("same_dilation", family) == "drop":
+                        d = 1   # Paddle runs a 'same' layer undilated
                     pb, pe, need = ar.same_padding(
                         size, k, s, d, split=dialect.rule("same_split", family),
                         dilated=dialect.rule("same_dilation", family) == "use", negative=True)

@@ -56,6 +56,8 @@ class ConvTransposeNd(ConvNd):
             k, s, d = self.kernel_size[i], self.stride[i], self.dilation[i]
             op = None if self.output_padding is None else self.output_padding[i]
             pad = self.padding if isinstance(self.padding, str) else self.padding[i]
+            if pad == "same" and rules.rule("same_dilation", self.family) == "drop":
+                d = 1   # Paddle runs a 'same' layer undilated
             f = self.family
             n = ar.transposed_out(size, k, s, d, pad, op, rules.rule("transposed_valid", f),
                                   rules.rule("transposed_padding", f),
