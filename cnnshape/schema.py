@@ -203,6 +203,22 @@ def _inline_checks(name: str, cls, props: dict, required: list) -> list[dict]:
 
 # --- layers -------------------------------------------------------------------
 
+def _expect_value(key: str) -> dict:
+    """An expect: key's value: a shape, a count, a byte count (an int or "8 GiB"), or the
+    batch, dtype and optimizer the byte budgets assume."""
+    from .memory import DTYPES, OPTIMIZERS
+    if key == "output_shape":
+        return _shape()
+    if key.endswith("_bytes"):
+        return {"type": ["integer", "string"], "minimum": 0,
+                "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*([kKmMgGtT][iI]?[bB]|[bB])?\s*$"}
+    if key == "batch":
+        return {"type": "integer", "minimum": 1}
+    if key in ("dtype", "optimizer"):
+        return {"enum": list(DTYPES if key == "dtype" else OPTIMIZERS)}
+    return {"type": "integer", "minimum": 0}
+
+
 def _frameworks() -> list[str]:
     from .dialects import DIALECTS
     return list(DIALECTS)
@@ -325,8 +341,7 @@ def spec_schema() -> dict:
     merges = [n for n, k in kinds.items() if k["cls"].merges]
     expect = {"type": "object", "additionalProperties": False,
               "description": "what the whole network must give; a violation is an error",
-              "properties": {k: (_shape() if k == "output_shape" else
-                                 {"type": "integer", "minimum": 0}) for k in MODEL_EXPECT}}
+              "properties": {k: _expect_value(k) for k in MODEL_EXPECT}}
     size = {"type": ["integer"], "minimum": 1}
     layers = {"type": "array", "minItems": 1}
     return {
