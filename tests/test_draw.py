@@ -295,7 +295,7 @@ def print_to_pdf(html: str, paper: str, folder: Path) -> Path:
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", f"--user-data-dir={folder / 'profile'}",
                     "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+                   capture_output=True, timeout=300, check=True)
     return pdf
 
 
