@@ -8,7 +8,8 @@ live tensors during an inference forward).
 - Inference peak: the layers run in the spec's order, every tensor is freed after its last
   reader has run, and a layer's output is alive together with its inputs; a view (flatten,
   a reshape) or an in-place layer adds no storage.  The network input is counted, and alive
-  to the end (the caller holds it).
+  to the end (the caller holds it).  Max pooling's int64 indices, which torch's CPU kernel
+  computes even at inference, are alive while the pool runs.
 - Training: parameters + their gradients + the optimizer's state (sgd: none; momentum: one
   buffer per parameter; adam: two) + the activations autograd saves for the backward pass
   (each layer kind declares what it saves, ``Layer.saves``), every storage counted once.
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 #: State tensors an optimizer keeps per parameter.
 OPTIMIZERS = {"sgd": 0, "momentum": 1, "adam": 2}
-#: Bytes per element of what autograd saves beside activations: max pooling's indices are
-#: int64, dropout's mask is bool (batch norm's two statistics per channel are in the
-#: activations' dtype).
-INDEX_BYTES, MASK_BYTES = 8, 1
+#: Bytes per element of max pooling's saved indices (int64).  Dropout's mask is in the
+#: activations' dtype (the CPU computes input * noise), and so are the statistics of the
+#: norms (tests/data/memory/NOTES.md).
+INDEX_BYTES = 8
 
 
 def activation_bytes(row, batch: int = 1, dtype: str = "float32") -> int:
@@ -79,7 +80,11 @@ def estimate_rows(spec, rows, totals, batch: int = 1, dtype: str = "float32",
     for i, node in enumerate(nodes):
         if node.layer.aliases and len(node.inputs) == 1:
             storage[i] = storage[node.inputs[0]] if node.inputs[0] >= 0 else -1
-    peak = _peak(nodes, storage, out_bytes, input_bytes)
+    # max pooling computes int64 indices even at inference (torch's CPU kernel), alive while
+    # the layer runs
+    transient = [_elements(r.output_shape) * batch * INDEX_BYTES
+                 if "indices" in n.layer.saves else 0 for n, r in zip(nodes, rows)]
+    peak = _peak(nodes, storage, out_bytes, input_bytes, transient)
     saved = _saved(nodes, rows, storage, out_bytes, input_bytes, batch, size)
     trainable = totals.params
     frozen = totals.non_trainable_params
@@ -94,7 +99,7 @@ def _elements(shape) -> int:
     return n
 
 
-def _peak(nodes, storage, out_bytes, input_bytes) -> int:
+def _peak(nodes, storage, out_bytes, input_bytes, transient) -> int:
     """Most bytes alive at once: run in order, free a storage after its last reader.  The
     caller holds the network input until the forward returns, so it is never freed.
     Linear in the layers: a running total, not a sum per step."""
@@ -110,7 +115,7 @@ def _peak(nodes, storage, out_bytes, input_bytes) -> int:
         if s == i:      # a new storage, alive with the inputs it reads
             alive[s] = out_bytes[i]
             total += out_bytes[i]
-        peak = max(peak, total)
+        peak = max(peak, total + transient[i])
         for j in node.inputs:
             k = storage[j] if j >= 0 else -1
             if k >= 0 and last.get(k) == i and k != s and k in alive:
@@ -133,9 +138,10 @@ def _saved(nodes, rows, storage, out_bytes, input_bytes, batch, size) -> int:
             elif what == "indices":
                 extra += _elements(row.output_shape) * batch * INDEX_BYTES
             elif what == "mask":
-                extra += _elements(row.output_shape) * batch * MASK_BYTES
-            elif what == "stats":
-                extra += 2 * row.output_shape[0] * size
+                extra += _elements(row.output_shape) * batch * size
+            elif what == "stats":   # (elements, per sample or not), from the layer
+                elements, per_sample = node.layer.stats(row.output_shape)
+                extra += elements * (batch if per_sample else 1) * size
     return sum(kept.values()) + extra
 
 

@@ -31,11 +31,18 @@ def _estimate(net, case):
     return estimate(spec, propagate(spec), case["batch"], case["dtype"])
 
 
+#: Where a zoo spec is simpler than torchvision's module, in elements per sample: the zoo
+#: writes one stochastic-depth probability for every block, where torchvision's rises from
+#: 0, and a block with p = 0 draws no noise: its first block saves one number per sample less.
+SPEC_SIMPLER = {"convnext_tiny": 1, "efficientnet_v2_s": 1}
+
+
 @pytest.mark.parametrize("net,key", CASES, ids=[f"{n}-{k}" for n, k in CASES])
 def test_saved_for_backward_bytes_are_torchs(net, key):
     """The activations autograd saves (unique storages, parameters apart), exactly."""
     case = _record()[net]["cases"][key]
-    assert _estimate(net, case).saved == case["saved_activation_bytes"]
+    spare = SPEC_SIMPLER.get(net, 0) * case["batch"] * DTYPES[case["dtype"]]
+    assert _estimate(net, case).saved - spare == case["saved_activation_bytes"]
 
 
 @pytest.mark.parametrize("net,key", CASES, ids=[f"{n}-{k}" for n, k in CASES])
@@ -78,12 +85,12 @@ def test_the_peak_table_in_the_docs_is_the_measurement(request):
 
 
 def test_the_peak_is_exact_where_the_module_frees_as_it_goes():
-    """lenet5 and resnet18 in float32: torch frees every tensor after its last use, as the
-    estimate assumes, and the two agree to the byte."""
-    for net in ("lenet5", "resnet18"):
+    """Where the module frees every tensor after its last use, as the estimate assumes, the
+    two agree to the byte, max pooling's transient indices included."""
+    for net in ("lenet5", "resnet18", "googlenet", "nin", "shufflenet_v2_x1_0", "vgg16",
+                "vgg11_bn", "simpleconvnet"):
         for key, case in _record()[net]["cases"].items():
-            if case["dtype"] == "float32":
-                assert _estimate(net, case).inference_peak == case["inference_peak_bytes"]
+            assert _estimate(net, case).inference_peak == case["inference_peak_bytes"], key
 
 
 def _spec(tmp_path, expect: str) -> str:

@@ -382,6 +382,10 @@ class Layer:
     # norm).  Parameters are counted apart.  cnnshape.memory reads it.
     saves = ("input",)
     aliases = False  # True: the output is a view of the input (no storage of its own)
+
+    def stats(self, y: Shape) -> tuple[int, bool]:
+        """What "stats" in ``saves`` holds: (elements, whether per sample)."""
+        return 0, False
     merges = False  # True: takes several inputs (concat, add, mul)
     splits = False  # True: gives several outputs, read as name.0, name.1 (split, chunk)
 

@@ -47,6 +47,9 @@ class BatchNorm(Layer):
         check_channels(self, self.num_features, x[0])
         return x
 
+    def stats(self, y: Shape) -> tuple[int, bool]:
+        return 2 * y[0], False   # save_mean and save_invstd, one per channel
+
     def cost(self, x: Shape, y: Shape) -> Cost:
         return Cost(params=2 * x[0] * self.affine,
                     non_trainable_params=2 * x[0] * self.track_running_stats)
@@ -116,6 +119,7 @@ class ELU(Activation):
 @dataclass(frozen=True, kw_only=True)
 class SoftmaxLayer(Layer):
     """Matches torch.nn.Softmax; ``dim`` counts the sample's axes (0 = channels)."""
+    saves = ("output",)
     dim: Int = field(default=0, metadata=doc("axis of a sample (0 = channels); no effect on "
                                          "shapes"))
 
@@ -167,6 +171,7 @@ class Identity(Layer):
 class ZeroPad(Layer):
     """torch.nn.ZeroPadNd, with the padding written per axis in spatial order (H then W),
     as everywhere in cnnshape (torch's own tuple lists the last axis first)."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
     primary = "padding"
     prefix = "pad"
     padding: Padding = field(metadata=doc("int, per axis, or [begin, end] per axis"))
@@ -232,6 +237,7 @@ class OptionalSizes(Kind):
 @dataclass(frozen=True, kw_only=True)
 class Upsample(Layer):
     """Matches torch.nn.Upsample: out = floor(W * scale_factor), or the given size."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
     primary = "scale_factor"
     ranks = (2, 3, 4)  # torch interpolates 3D, 4D and 5D (batched) inputs
     scale_factor: Scale = field(default=None, metadata=doc("multiplier, or one per axis"))

@@ -46,12 +46,16 @@ class LayerNorm(Layer):
     with a learned weight and bias of that shape."""
     primary = "normalized_shape"
     prefix = "ln"
+    saves = ("input", "stats")  # and a mean and rstd per normalised row
     normalized_shape: Sizes = field(metadata=doc(
         "the sizes of the trailing axes normalised over (the last axis: one int)"))
     eps: Number = field(default=1e-5, metadata=doc("added to the variance; no effect on shapes"))
     elementwise_affine: Bool = field(default=True, metadata=doc(
         "learn a weight (and bias) of normalized_shape"))
     bias: Bool = field(default=True, metadata=doc("learn the bias too (with elementwise_affine)"))
+
+    def stats(self, y: Shape) -> tuple[int, bool]:
+        return 2 * prod(y) // prod(self.normalized_shape), True
 
     def output_shape(self, x: Shape) -> Shape:
         n = len(self.normalized_shape)
@@ -78,6 +82,7 @@ class LayerNorm2d(Layer):
     """Matches torchvision's ConvNeXt LayerNorm2d: torch.nn.LayerNorm over the channels of a
     channels-first [C, H, W] map at each place (permute to channels-last, norm, permute back)."""
     prefix = "ln"
+    saves = ("input", "stats")  # a mean and rstd per place
     ranks = (3,)  # torchvision permutes (0, 2, 3, 1): a batched 4D input only
     normalized_shape: OptionalCount = field(default=None, metadata=doc(
         "optional: the channel count you expect; a different one is an error"))
@@ -86,6 +91,9 @@ class LayerNorm2d(Layer):
     elementwise_affine: Bool = field(default=True, metadata=doc(
         "learn a weight (and bias) per channel"))
     bias: Bool = field(default=True, metadata=doc("learn the bias too (with elementwise_affine)"))
+
+    def stats(self, y: Shape) -> tuple[int, bool]:
+        return 2 * prod(y[1:]), True
 
     def output_shape(self, x: Shape) -> Shape:
         check_channels(self, self.normalized_shape, x[0], "normalized_shape")
@@ -101,12 +109,16 @@ class GroupNorm(Layer):
     """Matches torch.nn.GroupNorm: statistics per group of channels over the whole map, a
     learned scale and shift per channel."""
     primary = "num_groups"
+    saves = ("input", "stats")  # a mean and rstd per group
     prefix = "gn"
     num_groups: Count = field(metadata=doc("groups the channels are split into"))
     num_channels: OptionalCount = field(default=None, metadata=doc(
         "optional: the channel count you expect; a different one is an error"))
     eps: Number = field(default=1e-5, metadata=doc("added to the variance; no effect on shapes"))
     affine: Bool = field(default=True, metadata=doc("learn the scale and shift (2 per channel)"))
+
+    def stats(self, y: Shape) -> tuple[int, bool]:
+        return 2 * self.num_groups, True
 
     def output_shape(self, x: Shape) -> Shape:
         check_channels(self, self.num_channels, x[0], "num_channels")
@@ -193,6 +205,12 @@ class StochasticDepth(Layer):
     residual branch with probability p; the identity at inference, with no parameters."""
     primary = "p"
     prefix = "drop_path"
+    saves = ("stats",)  # only its noise: one number per sample ('row') or per batch
     p: Probability = field(metadata=doc("probability of dropping the branch"))
     mode: DepthMode = field(default="row", metadata=doc(
         "'row': per sample, 'batch': the whole batch; no effect on shapes"))
+
+    def stats(self, y: Shape) -> tuple[int, bool]:
+        if self.p == 0:
+            return 0, False      # torchvision returns the input itself: no noise drawn
+        return 1, self.mode == "row"

@@ -121,6 +121,11 @@ class AdaptivePoolNd(Layer):
     def output_shape(self, x: Shape) -> Shape:
         return (x[0], *self.output_size)
 
+    @property
+    def saves(self) -> tuple:
+        # to 1 x 1 torch runs it as mean(), whose backward needs only the sizes
+        return () if all(o == 1 for o in self.output_size) else ("input",)
+
     def receptive(self, x: Shape, y: Shape, rf):
         """Exact where the windows are uniform (W divisible by the output size: a pool with
         kernel = stride = W/out); the whole input for output 1; otherwise undefined."""
@@ -152,6 +157,7 @@ class GlobalPool(Layer):
     """
     prefix = "pool"
     ranks = (2, 3, 4)  # a map to pool: AdaptiveAvg/MaxPool1d/2d/3d(1)
+    saves = ()         # a mean over the map: its backward needs only the sizes
 
     def output_shape(self, x: Shape) -> Shape:
         return (x[0],) + (1,) * (len(x) - 1)

@@ -88,6 +88,8 @@ def _rearranged(x: Shape, y: Shape, rf):
 class Permute(Layer):
     """Matches torch.permute on a sample (the batch stays first): ``permute 1,2,0`` makes a
     [C, H, W] map channels-last [H, W, C], as ConvNeXt's ``x.permute(0, 2, 3, 1)``."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
+    aliases = True  # a view of the input
     primary = "order"
     # torch calls it dims; a layer's dims is its number of spatial axes in cnnshape
     order: Ints = field(metadata=doc(
@@ -126,6 +128,7 @@ class Permute(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Reshape(Layer):
     """Matches torch.reshape on a sample: ``x.reshape(N, *shape)``; one size may be -1."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
     primary = "shape"
     shape: Ints = field(metadata=doc("the sample's new shape (no batch axis); one size may be "
                                      "-1, inferred"))
@@ -143,6 +146,8 @@ class Reshape(Layer):
 class Unflatten(Layer):
     """Matches torch.nn.Unflatten: axis ``dim`` of the sample (0 = channels) becomes the axes
     ``unflattened_size``; one size may be -1."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
+    aliases = True  # a view of the input
     dim: Int = field(metadata=doc("the axis of the sample to split, 0 = channels"))
     unflattened_size: Ints = field(metadata=doc("the sizes it becomes; one may be -1"))
 
@@ -161,6 +166,7 @@ class Unflatten(Layer):
 class ChannelShuffle(Layer):
     """Matches torch.nn.ChannelShuffle (ShuffleNet's view-transpose-view): the channels of
     ``groups`` groups interleaved; no change of shape."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
     primary = "groups"
     ranks = (2, 3, 4)  # torch: "channel_shuffle expects input to have at least 3 dimensions"
     groups: Count = field(metadata=doc("groups whose channels are interleaved"))
@@ -177,6 +183,7 @@ class ChannelShuffle(Layer):
 @dataclass(frozen=True, kw_only=True)
 class PixelShuffle(Layer):
     """Matches torch.nn.PixelShuffle: [C·r², H, W] -> [C, H·r, W·r] (sub-pixel convolution)."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
     primary = "upscale_factor"
     ranks = (3,)  # torch reads the last three axes; more are batch, fewer no map
     upscale_factor: Count = field(metadata=doc("r: each axis grows r times"))
@@ -200,6 +207,7 @@ class PixelShuffle(Layer):
 @dataclass(frozen=True, kw_only=True)
 class PixelUnshuffle(Layer):
     """Matches torch.nn.PixelUnshuffle: [C, H·r, W·r] -> [C·r², H, W] (space to depth)."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
     primary = "downscale_factor"
     ranks = (3,)
     downscale_factor: Count = field(metadata=doc("r: each axis shrinks r times"))

@@ -24,6 +24,8 @@ class Sections(Sizes):
 @dataclass(frozen=True, kw_only=True)
 class Split(Layer):
     """Base of the kinds with several outputs: the axis and how the parts are read."""
+    saves = ()   # moves or copies elements: the backward needs only the sizes
+    aliases = True  # a view of the input
     splits = True
     dim: Int = field(default=0, metadata=doc("axis of a sample to split; 0 = channels "
                                              "(torch's dim=1 on a batch)"))
