@@ -55,10 +55,6 @@ for path in sys.argv[1:]:
     print(json.dumps({"path": path, **report}), flush=True)
 """
 
-# one worker runs every Keras test: the module's fixture imports Keras and runs the zoo
-# (about 45 s), which --dist loadgroup then pays once, not once per worker
-pytestmark = pytest.mark.xdist_group("keras")
-
 
 def run_keras(paths, timeout=600):
     """{path: what Keras measured} for files run by one subprocess on the torch backend."""
