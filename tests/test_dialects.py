@@ -327,3 +327,16 @@ def test_no_branch_on_a_framework_name_outside_the_records():
             if p.parent.name not in ("importers", "export")
             and p.name != "cli.py" for m in pattern.finditer(p.read_text())]
     assert not hits, hits
+
+
+def test_every_list_of_framework_names_is_the_records():
+    """The CLI's choices and the schema's enum are written out (start-up must not import
+    the records); they must name exactly the frameworks that have one."""
+    from cnnshape.cli import FRAMEWORK_NAMES
+    from cnnshape.dialects import DIALECTS
+    from cnnshape.layers import Framework
+    assert sorted(FRAMEWORK_NAMES) == sorted(DIALECTS)
+    assert sorted(Framework.schema["oneOf"][1]["enum"]) == sorted(DIALECTS)
+    for command in ("conv", "pool", "model", "check", "solve", "inputs", "draw", "report"):
+        option = next(p for p in main.commands[command].params if p.name == "framework")
+        assert sorted(option.type.choices) == sorted(DIALECTS), command
