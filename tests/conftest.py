@@ -39,3 +39,16 @@ def plain_environment(monkeypatch):
     """The terminal settings a developer or CI may export never change what tests see."""
     for name in ("COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "PAGER", "CNNSHAPE_PAGER"):
         monkeypatch.delenv(name, raising=False)
+
+
+def check_generated(request, path, start: str, end: str, generated: str, how: str) -> None:
+    """``path``'s text between the ``start`` and ``end`` marker lines must be ``generated``
+    (docs tables made from data); ``--update-golden`` rewrites it."""
+    text = path.read_text(encoding="utf-8")
+    head, found_start, rest = text.partition(start)
+    _, found_end, tail = rest.partition(end)
+    assert found_start and found_end, f"{path.name} lost the markers {start!r} / {end!r}"
+    want = head + start + "\n" + generated + "\n" + end + tail
+    if request.config.getoption("--update-golden"):
+        path.write_text(want, encoding="utf-8")
+    assert text == want, f"run {how}"

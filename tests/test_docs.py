@@ -164,12 +164,6 @@ TABLE_END = "<!-- end of the generated table -->"
 def test_the_framework_rules_table_is_generated_from_the_dialects(request):
     """docs/spec.md's table of rules per framework is the dialect data, so it cannot drift."""
     from cnnshape.dialects import docs_table
-    path = ROOT / "docs" / "spec.md"
-    text = path.read_text(encoding="utf-8")
-    head, start, rest = text.partition(TABLE_START)
-    _, end, tail = rest.partition(TABLE_END)
-    assert start and end, "docs/spec.md lost the markers of its framework table"
-    want = head + start + "\n" + docs_table() + "\n" + end + tail
-    if request.config.getoption("--update-golden"):
-        path.write_text(want, encoding="utf-8")
-    assert text == want, "run pytest tests/test_docs.py --update-golden"
+    from conftest import check_generated
+    check_generated(request, ROOT / "docs" / "spec.md", TABLE_START, TABLE_END, docs_table(),
+                    "pytest tests/test_docs.py --update-golden")

@@ -73,15 +73,9 @@ END = "<!-- end of the memory table -->"
 
 
 def test_the_peak_table_in_the_docs_is_the_measurement(request):
-    path = ROOT / "docs" / "spec.md"
-    text = path.read_text(encoding="utf-8")
-    head, start, rest = text.partition(START)
-    _, end, tail = rest.partition(END)
-    assert start and end, "docs/spec.md lost the markers of its memory table"
-    want = head + start + "\n" + peak_table() + "\n" + end + tail
-    if request.config.getoption("--update-golden"):
-        path.write_text(want, encoding="utf-8")
-    assert text == want, "run pytest tests/test_memory.py --update-golden"
+    from conftest import check_generated
+    check_generated(request, ROOT / "docs" / "spec.md", START, END, peak_table(),
+                    "pytest tests/test_memory.py --update-golden")
 
 
 def test_the_peak_is_exact_where_the_module_frees_as_it_goes():

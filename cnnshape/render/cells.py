@@ -66,7 +66,6 @@ def totals_atoms(t, units: bool = False, dtype: str = "float32",
     """The totals, each value as unbreakable pieces (a number stays with its words); with
     ``memory`` (cnnshape.memory.Memory) the inference peak and the training estimate, each
     labelled with the batch, dtype and optimizer it assumes."""
-    from ..memory import DTYPES
     n = si if units else _exact
     if memory is not None:
         m, at = memory, f"(batch {memory.batch}, {memory.dtype})"
